@@ -1,0 +1,103 @@
+"""The declarative description of a data set; assets, checks and schedules are generated from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from ccdata_assets.settings import UniverseSettings
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A candle width and how the API pages it (`limit` is the largest page the API allows)."""
+
+    label: str  # "1d"
+    unit: str  # path segment: "days"
+    seconds: int
+    max_limit: int
+
+
+DAY = Interval("1d", "days", 86_400, 5000)
+HOUR = Interval("1h", "hours", 3_600, 2000)
+MINUTE = Interval("1m", "minutes", 60, 2000)
+INTERVALS = (DAY, HOUR, MINUTE)
+
+
+@dataclass(frozen=True)
+class Universe:
+    """A set of instruments kept as one dynamic partition dimension.
+
+    Partition keys are `<market>:<instrument>`; the instruments table gives each key's first and
+    last trade time, which bound what is fetched.
+    """
+
+    partitions_name: str  # "spot_instruments"
+    instruments_table: str
+    market_column: str
+    instrument_column: str
+    first_trade_column: str
+    last_trade_column: str
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A per-row rule; a row that breaks it goes to quarantine with `reason`."""
+
+    name: str
+    reason: str
+    expr: Callable[[], pl.Expr]  # true where the row is good; nulls count as good
+
+
+@dataclass(frozen=True)
+class TimeSeriesSpec:
+    """One time-series table filled from one historical endpoint."""
+
+    name: str  # asset name: "spot_ohlcv_1d"
+    group: str  # "spot"
+    path: str  # "/spot/v1/historical/days"
+    interval: Interval
+    table: str
+    universe: Universe
+    time_column: str  # column filled from TIMESTAMP
+    instrument_columns: tuple[str, str]  # table columns matching the partition key's two parts
+    fields: Mapping[str, str]  # column -> API field where the name differs from COLUMN.upper()
+    request_params: Callable[[str, str], dict[str, str]]  # (market, instrument) -> query params
+    rules: tuple[RowRule, ...] = ()
+    description: str = ""
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return (self.fields[self.time_column], *(self.fields[c] for c in self.instrument_columns))
+
+
+@dataclass(frozen=True)
+class TableOutput:
+    """One table written from a snapshot endpoint's records."""
+
+    name: str  # asset name: "spot_instruments"
+    table: str
+    fields: Mapping[str, str] = field(default_factory=dict)  # column -> flat API field
+    key_fields: tuple[str, ...] = ()  # API fields a record cannot do without
+    rules: tuple[RowRule, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SnapshotSpec:
+    """Metadata refreshed whole from one endpoint (instruments, exchanges, assets).
+
+    Records also carry `_RETRIEVED_AT` (epoch seconds of the fetch) and `_SNAPSHOT_DAY` (its UTC
+    day), for tables that keep one snapshot a day.
+    """
+
+    name: str  # the op / group member name: "spot_instruments"
+    group: str
+    path: str
+    records: Callable[[Any], list[dict[str, Any]]]  # API payload -> flat records
+    outputs: tuple[TableOutput, ...]
+    requests: Callable[[UniverseSettings], list[dict[str, str]]] = lambda _: [{}]
+    pages: Callable[[Any], int] | None = None  # payload of page 1 -> number of `page`s
