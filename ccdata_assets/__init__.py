@@ -1,0 +1,1 @@
+"""ccdata-assets: a Dagster code location for CryptoCompare (CoinDesk) market data."""

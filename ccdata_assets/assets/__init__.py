@@ -1,0 +1,1 @@
+"""Asset factories: specs in, Dagster assets out."""
