@@ -1,0 +1,34 @@
+"""Data API access: typed errors, a rate-limited retrying client, page planning, the resource."""
+
+from ccdata_assets.api.client import ApiStats, CCDataClient
+from ccdata_assets.api.errors import (
+    ApiAuthError,
+    ApiBadRequestError,
+    ApiError,
+    ApiRateLimitedError,
+    ApiServerError,
+    ApiUnreachableError,
+    HistoryStartsLaterError,
+    UnknownMarketOrInstrumentError,
+)
+from ccdata_assets.api.paging import LIMITS, UNIT_SECONDS, Page, fetch_range, plan_pages
+from ccdata_assets.api.resource import CCDataApiResource
+
+__all__ = [
+    "LIMITS",
+    "UNIT_SECONDS",
+    "ApiAuthError",
+    "ApiBadRequestError",
+    "ApiError",
+    "ApiRateLimitedError",
+    "ApiServerError",
+    "ApiStats",
+    "ApiUnreachableError",
+    "CCDataApiResource",
+    "CCDataClient",
+    "HistoryStartsLaterError",
+    "Page",
+    "UnknownMarketOrInstrumentError",
+    "fetch_range",
+    "plan_pages",
+]

@@ -1,0 +1,146 @@
+"""Page planning for the historical endpoints: the fewest calls that cover a time range.
+
+The Data API returns the `limit` buckets ending at and *including* `to_ts`, ascending. Planning
+forward from the first bucket with `to_ts = first + (limit - 1) * unit` gives ceil(points / limit)
+pages that neither overlap nor leave gaps, so no row is fetched twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ccdata_assets.api.errors import HistoryStartsLaterError
+
+if TYPE_CHECKING:
+    from ccdata_assets.api.client import CCDataClient
+
+log = logging.getLogger(__name__)
+
+UNIT_SECONDS: dict[str, int] = {"days": 86_400, "hours": 3_600, "minutes": 60}
+LIMITS: dict[str, int] = {"days": 5000, "hours": 2000, "minutes": 2000}  # API maxima per call
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One API call: `limit` buckets ending at (and including) `to_ts`."""
+
+    to_ts: int
+    limit: int
+
+    def first_ts(self, unit_seconds: int) -> int:
+        """Start of the earliest bucket this page asks for."""
+        return self.to_ts - (self.limit - 1) * unit_seconds
+
+
+def bucket_bounds(start_ts: int, end_ts: int, unit_seconds: int) -> tuple[int, int] | None:
+    """First and last bucket start inside [start_ts, end_ts], or None if there is none."""
+    if unit_seconds <= 0:
+        raise ValueError(f"unit_seconds must be positive, got {unit_seconds}.")
+    first = -(-start_ts // unit_seconds) * unit_seconds  # ceil to the unit
+    last = end_ts // unit_seconds * unit_seconds  # floor to the unit
+    return (first, last) if first <= last else None
+
+
+def plan_pages(start_ts: int, end_ts: int, unit_seconds: int, limit: int) -> list[Page]:
+    """Pages covering every bucket start in [start_ts, end_ts] (both inclusive), oldest first.
+
+    Exactly ceil(points / limit) pages; the last one asks only for the buckets still missing,
+    so no page overlaps another and none reaches outside the range.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}.")
+    bounds = bucket_bounds(start_ts, end_ts, unit_seconds)
+    if bounds is None:
+        return []
+    first, last = bounds
+    points = (last - first) // unit_seconds + 1
+    pages = []
+    for offset in range(0, points, limit):
+        size = min(limit, points - offset)
+        pages.append(Page(to_ts=first + (offset + size - 1) * unit_seconds, limit=size))
+    return pages
+
+
+def _timestamp(row: Any) -> int | None:
+    if isinstance(row, Mapping):
+        value = row.get("TIMESTAMP")
+        if isinstance(value, int | float):
+            return int(value)
+    return None
+
+
+async def _fetch_page(
+    client: CCDataClient,
+    path: str,
+    params: Mapping[str, Any],
+    page: Page,
+    unit_seconds: int,
+    start_ts: int,
+    end_ts: int,
+) -> list[dict[str, Any]]:
+    try:
+        data = await client.get(path, {**params, "to_ts": page.to_ts, "limit": page.limit})
+    except HistoryStartsLaterError as exc:
+        log.debug("%s: no data on or before %s (%s)", path, page.to_ts, exc.first)
+        return []
+    rows = data if isinstance(data, list) else []
+    # Keep only this page's own buckets: if the server moves the window (to_ts after "now",
+    # a misaligned to_ts) a neighbouring page's rows would otherwise come back twice.
+    low = max(start_ts, page.first_ts(unit_seconds))
+    high = min(end_ts, page.to_ts)
+    kept = [row for row in rows if (ts := _timestamp(row)) is not None and low <= ts <= high]
+    if len(kept) != len(rows):
+        log.debug("%s: dropped %d rows outside [%d, %d]", path, len(rows) - len(kept), low, high)
+    return kept
+
+
+async def fetch_range(
+    client: CCDataClient,
+    path: str,
+    params: Mapping[str, Any],
+    start_ts: int,
+    end_ts: int,
+    unit: str,
+    limit: int | None = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Yield the rows of [start_ts, end_ts] (inclusive) page by page, **in ascending order**.
+
+    Pages are fetched concurrently (a window of about twice the client's concurrency is in
+    flight; the client's semaphore and rate limiter do the real bounding), but each page is
+    yielded only after all earlier ones, so rows come out sorted by TIMESTAMP and at most the
+    window's pages wait in memory. A page before the instrument's first data
+    (`HistoryStartsLaterError`) yields `[]`; rows outside the page's own buckets are dropped.
+    Other API errors propagate and cancel the pages still in flight. Use it inside
+    `contextlib.aclosing(...)` if you may stop early, so pending requests are cancelled at once.
+    """
+    if unit not in UNIT_SECONDS:
+        raise ValueError(f"unit must be one of {', '.join(UNIT_SECONDS)}, got {unit!r}.")
+    unit_seconds = UNIT_SECONDS[unit]
+    limit = LIMITS[unit] if limit is None else limit
+    if not 1 <= limit <= LIMITS[unit]:
+        raise ValueError(f"limit for {unit} must be between 1 and {LIMITS[unit]}, got {limit}.")
+    pages = iter(plan_pages(start_ts, end_ts, unit_seconds, limit))
+    window = max(1, 2 * client.max_concurrency)
+    in_flight: deque[asyncio.Task[list[dict[str, Any]]]] = deque()
+
+    def top_up() -> None:
+        while len(in_flight) < window and (page := next(pages, None)) is not None:
+            coro = _fetch_page(client, path, params, page, unit_seconds, start_ts, end_ts)
+            in_flight.append(asyncio.ensure_future(coro))
+
+    try:
+        top_up()
+        while in_flight:
+            rows = await in_flight.popleft()
+            top_up()
+            yield rows
+    finally:
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)

@@ -1,0 +1,159 @@
+"""`CCDataApiResource`: the Dagster resource that hands asset bodies a ready `CCDataClient`.
+
+With no `base_url` it starts the embedded simulator inside the running event loop and talks to it
+over real HTTP, so the platform works with no network and no key; `source` says so, for metadata
+and logs. Rate limits left unset get a default suited to the source: real keys are expensive to
+trip, the embedded simulator is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, TypeVar
+
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
+
+from ccdata_assets.api.client import CCDataClient
+from ccdata_assets.settings import ApiSettings
+
+T = TypeVar("T")
+
+# Free Data API key (2025 to Jan 2026, reference §0.4): 20/s, 300/min, 3 000/h, 7 500/day.
+# Real defaults keep half the per-second and 80 % of the per-minute budget, leaving room for a
+# sensor or a second run on the same key; hour/day windows are handled through the
+# X-RateLimit-Remaining-All pause and 429 Retry-After, not budgeted up front.
+REAL_CALLS_PER_SECOND = 10.0
+REAL_CALLS_PER_MINUTE = 240
+# The embedded simulator enforces 50/s and 3 000/min by default; stay at 80 % of that.
+SIMULATED_CALLS_PER_SECOND = 40.0
+SIMULATED_CALLS_PER_MINUTE = 2400
+SIMULATOR_PLACEHOLDER_KEY = "embedded-simulator-placeholder-key"
+
+
+def _source_label(base_url: str | None) -> str:
+    return ApiSettings(base_url=base_url).source_label
+
+
+class CCDataApiResource(ConfigurableResource):
+    """CryptoCompare / CoinDesk Data API access: rate limit, concurrency, timeouts, retries."""
+
+    base_url: str | None = Field(
+        default=None,
+        description="Data API base URL, e.g. https://data-api.coindesk.com; "
+        "unset = start the embedded simulator.",
+    )
+    api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="API key; pass EnvVar('CCDATA_API_KEY'), never a literal. "
+        "Ignored for the embedded simulator.",
+    )
+    calls_per_second: float | None = Field(
+        default=None,
+        description=f"Client-side cap per second; unset = {REAL_CALLS_PER_SECOND:g} for a real "
+        f"API (free key allows 20), {SIMULATED_CALLS_PER_SECOND:g} for the embedded simulator.",
+    )
+    calls_per_minute: int | None = Field(
+        default=None,
+        description=f"Client-side cap per minute; unset = {REAL_CALLS_PER_MINUTE} for a real "
+        f"API (free key allows 300), {SIMULATED_CALLS_PER_MINUTE} for the embedded simulator.",
+    )
+    max_concurrency: int = Field(default=8, description="Requests in flight at once.")
+    timeout_seconds: float = Field(default=30.0, description="Total timeout per request.")
+    max_retries: int = Field(
+        default=5, description="Retries after the first attempt on 429, 5xx, timeouts, drops."
+    )
+    backoff_initial_seconds: float = Field(
+        default=0.5, description="First exponential backoff step (jitter of the same size)."
+    )
+    backoff_max_seconds: float = Field(default=30.0, description="Longest backoff step.")
+    max_retry_after_seconds: float = Field(
+        default=120.0,
+        description="Give up at once when the API asks to wait longer than this (e.g. a "
+        "daily quota); also caps quota pauses from X-RateLimit-Remaining-All.",
+    )
+
+    @classmethod
+    def from_settings(cls, settings: ApiSettings, **overrides: Any) -> CCDataApiResource:
+        """Build from `api_settings()`; the key goes in as EnvVar so the UI never shows it."""
+        key = EnvVar("CCDATA_API_KEY") if settings.api_key and not settings.embedded else None
+        return cls(base_url=settings.base_url, api_key=key, **overrides)
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def source(self) -> str:
+        """'simulated (embedded ...)', 'real (CoinDesk Data API)' or 'custom API at <url>'."""
+        return _source_label(self.base_url)
+
+    def _policy(self) -> dict[str, Any]:
+        real = not self.embedded
+        cps = self.calls_per_second or (
+            REAL_CALLS_PER_SECOND if real else SIMULATED_CALLS_PER_SECOND
+        )
+        cpm = self.calls_per_minute or (
+            REAL_CALLS_PER_MINUTE if real else SIMULATED_CALLS_PER_MINUTE
+        )
+        return {
+            "calls_per_second": float(cps),
+            "calls_per_minute": float(cpm),
+            "max_concurrency": self.max_concurrency,
+            "timeout_seconds": self.timeout_seconds,
+            "max_retries": self.max_retries,
+            "backoff_initial_seconds": self.backoff_initial_seconds,
+            "backoff_max_seconds": self.backoff_max_seconds,
+            "max_retry_after_seconds": self.max_retry_after_seconds,
+        }
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[CCDataClient]:
+        """One client and one aiohttp session (plus the embedded simulator if no base_url)."""
+        async with AsyncExitStack() as stack:
+            if self.base_url is None:
+                from ccdata_assets.simulator import SimulatorConfig, serve
+
+                handle = await stack.enter_async_context(serve(SimulatorConfig()))
+                base_url, key = handle.base_url, SIMULATOR_PLACEHOLDER_KEY
+            else:
+                base_url, key = self.base_url, self.api_key
+            client = await stack.enter_async_context(
+                CCDataClient.connect(base_url, key, source=self.source, **self._policy())
+            )
+            yield client
+
+    def run_sync(self, fn: Callable[[CCDataClient], Awaitable[T]]) -> T:
+        """Run `fn(client)` to completion from sync code (sensors, scripts)."""
+
+        async def main() -> T:
+            async with self.open() as client:
+                return await fn(client)
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(main())
+        # Called from inside a running loop: run on a private loop in a worker thread.
+        result: list[T] = []
+        failure: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                result.append(asyncio.run(main()))
+            except BaseException as exc:
+                failure.append(exc)
+
+        thread = threading.Thread(target=worker, name="ccdata-api-run-sync")
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
+        return result[0]
+
+
+__all__ = ["CCDataApiResource"]
