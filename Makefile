@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` (the platform on its embedded defaults) and
+# `make test` (the test suite against a real MariaDB, installed and started if missing).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export CCDATA_HOME ?= $(CURDIR)/.ccdata
+PORT ?= 3000
+
+.PHONY: install run test lint benchmark
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+run: install  ## Dagster UI + daemon at http://127.0.0.1:$(PORT); sensors and schedules start on their own
+	mkdir -p "$(DAGSTER_HOME)" "$(CCDATA_HOME)"
+	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+
+test: install  ## lint, then every test (a real MariaDB is required; this starts one)
+	bash scripts/ensure-mariadb.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+benchmark: install
+	$(BIN)/python -m scripts.benchmark

@@ -1,0 +1,94 @@
+"""The one parse step every data set shares: records -> (clean rows, quarantined rows).
+
+Columns, types and key nullability come from the table's DDL in `sql/`; the spec adds only field
+renames and row rules. Bookkeeping columns are left to the warehouse's defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+from ccdata_assets.datasets.records import ROW, raw_json, typed_frame
+from ccdata_assets.datasets.spec import RowRule
+from ccdata_assets.datasets.validation import frame_schema, split_valid
+from ccdata_assets.warehouse.ddl import TableDef, load_table
+
+BOOKKEEPING = frozenset({"collected_at", "created_at", "updated_at"})
+
+
+@dataclass(frozen=True)
+class Parsed:
+    clean: pl.DataFrame
+    quarantined: pl.DataFrame
+
+
+def written_schema(table: TableDef) -> dict[str, pl.DataType]:
+    return {n: t for n, t in table.polars_schema().items() if n not in BOOKKEEPING}
+
+
+@cache
+def _schema(table_name: str, rules: tuple[RowRule, ...]) -> pa.DataFrameSchema:
+    table = load_table(table_name)
+    schema = written_schema(table)
+    not_null = [c.name for c in table.columns if not c.nullable and c.name in schema]
+    return frame_schema(schema, not_null, rules)
+
+
+def parse_records(
+    records: list[Mapping[str, Any]],
+    *,
+    table_name: str,
+    fields: Mapping[str, str],
+    required: Iterable[str],
+    rules: tuple[RowRule, ...],
+    data_set: str,
+    partition_key: str | None,
+) -> Parsed:
+    table = load_table(table_name)
+    typed = typed_frame(
+        records,
+        written_schema(table),
+        fields,
+        required,
+        {c.name: c.sql_type for c in table.columns},
+    )
+    split = split_valid(typed, _schema(table_name, rules), rules)
+    return Parsed(
+        clean=split.clean,
+        quarantined=quarantine_rows(
+            records, split.rejected, data_set=data_set, partition_key=partition_key
+        ),
+    )
+
+
+def quarantine_rows(
+    records: list[Mapping[str, Any]],
+    rejected: pl.DataFrame,
+    *,
+    data_set: str,
+    partition_key: str | None,
+) -> pl.DataFrame:
+    rows = rejected.get_column(ROW).to_list()
+    return pl.DataFrame(
+        {
+            "data_set": [data_set] * len(rows),
+            "partition_key": [partition_key] * len(rows),
+            "reason": rejected.get_column("_reason").to_list(),
+            "raw_json": raw_json(records, rows),
+            "quarantined_at": [datetime.now(UTC).replace(tzinfo=None)] * len(rows),
+        },
+        schema={
+            "data_set": pl.String,
+            "partition_key": pl.String,
+            "reason": pl.String,
+            "raw_json": pl.String,
+            "quarantined_at": pl.Datetime("us"),
+        },
+    )

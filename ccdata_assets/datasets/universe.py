@@ -1,0 +1,50 @@
+"""Which instruments the platform keeps: the legacy rule, as one pure function of the metadata.
+
+Spot: ACTIVE instruments on the configured exchanges that are graded at least the configured grade,
+whose base asset is among the top N by the latest 30-day spot quote volume.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ccdata_assets.settings import EXCHANGE_GRADES, UniverseSettings
+
+
+def grades_at_least(grade: str) -> list[str]:
+    return list(EXCHANGE_GRADES[: EXCHANGE_GRADES.index(grade) + 1])
+
+
+def top_assets(assets: pl.DataFrame, market_data: pl.DataFrame, n: int) -> list[str]:
+    """Symbols of the n assets with the highest 30-day spot volume in their newest snapshot."""
+    latest = market_data.sort("snapshot_ts").group_by("asset_id").last()
+    ranked = (
+        latest.join(assets.select("asset_id", "symbol"), on="asset_id", how="inner")
+        .filter(pl.col("spot_moving_30_day_quote_volume_usd").is_not_null())
+        .sort(["spot_moving_30_day_quote_volume_usd", "symbol"], descending=[True, False])
+    )
+    return ranked.get_column("symbol").head(n).to_list()
+
+
+def spot_universe(
+    instruments: pl.DataFrame,
+    exchanges: pl.DataFrame,
+    assets: pl.DataFrame,
+    market_data: pl.DataFrame,
+    settings: UniverseSettings,
+) -> list[str]:
+    """Partition keys `<exchange>:<mapped instrument>`, sorted."""
+    graded = exchanges.filter(
+        pl.col("grade").is_in(grades_at_least(settings.min_exchange_grade))
+    ).get_column("internal_name")
+    top = top_assets(assets, market_data, settings.top_n_assets)
+    chosen = instruments.filter(
+        (pl.col("instrument_status_on_exchange") == "ACTIVE")
+        & pl.col("exchange_internal_name").is_in(list(settings.spot_exchanges))
+        & pl.col("exchange_internal_name").is_in(graded.to_list())
+        & pl.col("base_asset_symbol").is_in(top)
+    )
+    keys = chosen.select(
+        pl.format("{}:{}", "exchange_internal_name", "mapped_instrument_symbol").alias("key")
+    )
+    return sorted(keys.get_column("key").to_list())
