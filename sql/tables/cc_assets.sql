@@ -1,0 +1,28 @@
+-- Asset metadata (/asset/v1/top/list). Legacy table; PRIMARY KEY (asset_id) added (additive),
+-- equal to the legacy shard key.
+CREATE TABLE IF NOT EXISTS `cc_assets` (
+    `asset_id`            BIGINT NOT NULL,
+    `symbol`              VARCHAR(255) NOT NULL,
+    `name`                VARCHAR(255) NOT NULL,
+    `uri`                 VARCHAR(255) NOT NULL,
+    `asset_type`          VARCHAR(255) NOT NULL,
+    `cc_internal_type`    VARCHAR(255) NOT NULL,
+    `id_legacy`           BIGINT NOT NULL,
+    `id_parent_asset`     BIGINT,
+    `id_asset_issuer`     BIGINT,
+    `asset_issuer_name`   VARCHAR(255),
+    `parent_asset_symbol` VARCHAR(255),
+    `cc_created_on`       DATETIME NOT NULL,
+    `cc_updated_on`       DATETIME NOT NULL,
+    `public_notice`       TEXT,
+    `logo_url`            VARCHAR(255),
+    `launch_date`         DATETIME,
+    `description_summary` TEXT,
+    `decimal_points`      INT,
+    `symbol_glyph`        VARCHAR(255),
+    `created_at`          DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    `updated_at`          DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (`asset_id`),
+    SHARD KEY (`asset_id`),
+    SORT KEY (`symbol`, `asset_id`)
+);
