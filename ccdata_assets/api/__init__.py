@@ -11,7 +11,14 @@ from ccdata_assets.api.errors import (
     HistoryStartsLaterError,
     UnknownMarketOrInstrumentError,
 )
-from ccdata_assets.api.paging import LIMITS, UNIT_SECONDS, Page, fetch_range, plan_pages
+from ccdata_assets.api.paging import (
+    LIMITS,
+    UNIT_SECONDS,
+    Page,
+    fetch_page,
+    fetch_range,
+    plan_pages,
+)
 from ccdata_assets.api.resource import CCDataApiResource
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "HistoryStartsLaterError",
     "Page",
     "UnknownMarketOrInstrumentError",
+    "fetch_page",
     "fetch_range",
     "plan_pages",
 ]

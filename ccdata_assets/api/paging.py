@@ -74,7 +74,7 @@ def _timestamp(row: Any) -> int | None:
     return None
 
 
-async def _fetch_page(
+async def fetch_page(
     client: CCDataClient,
     path: str,
     params: Mapping[str, Any],
@@ -83,6 +83,7 @@ async def _fetch_page(
     start_ts: int,
     end_ts: int,
 ) -> list[dict[str, Any]]:
+    """One planned page's rows within [start_ts, end_ts]; `[]` before the instrument's history."""
     try:
         data = await client.get(path, {**params, "to_ts": page.to_ts, "limit": page.limit})
     except HistoryStartsLaterError as exc:
@@ -130,7 +131,7 @@ async def fetch_range(
 
     def top_up() -> None:
         while len(in_flight) < window and (page := next(pages, None)) is not None:
-            coro = _fetch_page(client, path, params, page, unit_seconds, start_ts, end_ts)
+            coro = fetch_page(client, path, params, page, unit_seconds, start_ts, end_ts)
             in_flight.append(asyncio.ensure_future(coro))
 
     try:

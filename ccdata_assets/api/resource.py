@@ -92,6 +92,11 @@ class CCDataApiResource(ConfigurableResource):
         """'simulated (embedded ...)', 'real (CoinDesk Data API)' or 'custom API at <url>'."""
         return _source_label(self.base_url)
 
+    @property
+    def source_label(self) -> str:
+        """Alias of `source`, matching `ApiSettings.source_label`."""
+        return self.source
+
     def _policy(self) -> dict[str, Any]:
         real = not self.embedded
         cps = self.calls_per_second or (
