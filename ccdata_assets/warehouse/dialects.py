@@ -27,7 +27,8 @@ Everything else in the warehouse package builds statements through these functio
   NULL by itself. The SingleStore staging table is sharded like its target so the INSERT ...
   SELECT stays on each leaf.
 - Additive migrations: ALTER TABLE ... ADD COLUMN after reading the existing column names, because
-  SingleStore has no ADD COLUMN IF NOT EXISTS.
+  SingleStore has no ADD COLUMN IF NOT EXISTS. SQLite cannot add a column with a CURRENT_TIMESTAMP
+  default, so there it is added plain (the writer fills bookkeeping columns anyway).
 """
 
 from __future__ import annotations
@@ -122,7 +123,10 @@ def existing_columns_sql(dialect: Dialect) -> str:
 
 
 def add_column_sql(table: TableDef, column: Column, dialect: Dialect) -> str:
-    return f"ALTER TABLE {dialect.quote(table.name)} ADD COLUMN {column_sql(column, dialect)}"
+    # SQLite cannot add a column whose default is not a constant; the writer fills it instead.
+    plain = dialect is Dialect.SQLITE and column.default == "CURRENT_TIMESTAMP"
+    definition = column_sql(column, dialect, keep_constraints=not plain)
+    return f"ALTER TABLE {dialect.quote(table.name)} ADD COLUMN {definition}"
 
 
 def stage_name(table: TableDef, columns: Sequence[str]) -> str:

@@ -23,13 +23,16 @@ EXPECTED_TABLES = {
     "cc_exchanges_general",
     "cc_assets",
     "cc_asset_market_data",
-    *(f"cc_futures_{f}_{i}" for f in ("ohlcv", "funding_rate_ohlc", "open_interest_ohlc")
-      for i in ("1d", "1h", "1m")),
+    *(
+        f"cc_futures_{f}_{i}"
+        for f in ("ohlcv", "funding_rate_ohlc", "open_interest_ohlc")
+        for i in ("1d", "1h", "1m")
+    ),
     "cc_instruments_futures",
     "cc_exchanges_futures_details",
     *(f"cc_ohlcv_spot_indices_{i}_raw" for i in ("1d", "1h", "1m")),
     "cc_instruments_index",
-}  # fmt: skip
+}
 
 
 def test_table_files_are_the_expected_set() -> None:
@@ -94,7 +97,13 @@ def test_quarantine_template() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["cc_nope", "cc_assets; DROP TABLE cc_assets", "", "cc_nope_quarantine", "../sql/tables/cc_assets"],
+    [
+        "cc_nope",
+        "cc_assets; DROP TABLE cc_assets",
+        "",
+        "cc_nope_quarantine",
+        "../sql/tables/cc_assets",
+    ],
 )
 def test_only_table_files_are_names(name: str) -> None:
     with pytest.raises(ConfigError, match="is not a warehouse table"):
@@ -127,6 +136,8 @@ def test_parser_refuses_what_it_does_not_know(line: str, problem: str) -> None:
     ],
 )
 def test_parser_enforces_key_rules(keys: str, problem: str) -> None:
-    sql = f"CREATE TABLE IF NOT EXISTS `t` (\n    `a` BIGINT NOT NULL,\n    `b` TEXT,\n    {keys}\n);"
+    sql = (
+        f"CREATE TABLE IF NOT EXISTS `t` (\n    `a` BIGINT NOT NULL,\n    `b` TEXT,\n    {keys}\n);"
+    )
     with pytest.raises(ValueError, match=problem):
         parse_table(sql, "t.sql")

@@ -1,0 +1,74 @@
+"""What an asset returns to stream rows into the warehouse as they are fetched.
+
+An asset returns a `BatchStream` instead of one big frame so the IO manager can write each batch
+while the next is still being fetched, and memory holds one batch, not the whole range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from ccdata_assets.warehouse.ddl import quarantine_table
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Clean rows for the asset's table, and rows that failed validation.
+
+    `quarantined` needs a `reason` column; its other columns are the offending record, stored as
+    JSON in `raw_json` unless the frame already has one. `partition_key` and `data_set` are
+    optional columns.
+    """
+
+    rows: pl.DataFrame
+    quarantined: pl.DataFrame | None = None
+
+
+class BatchStream:
+    """A single-use iterable of `Batch`; `metadata()` is read after it has been consumed."""
+
+    def __init__(
+        self,
+        batches: Iterable[Batch],
+        metadata: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
+        self._batches = batches
+        self._metadata = metadata
+        self._consumed = False
+
+    def __iter__(self) -> Iterator[Batch]:
+        if self._consumed:
+            raise RuntimeError("A BatchStream can be consumed only once.")
+        self._consumed = True
+        return iter(self._batches)
+
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._metadata()) if self._metadata else {}
+
+
+def quarantine_rows(quarantined: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Rows for `<table>_quarantine`, keyed by sha256(data_set, raw_json) so re-runs are no-ops.
+
+    Columns of the quarantine table are kept as given; any other columns are the record itself
+    and become `raw_json` when the frame has none. `data_set` defaults to the table name.
+    """
+    if "reason" not in quarantined.columns:
+        raise ValueError("Quarantined rows need a 'reason' column saying why they failed.")
+    columns = quarantine_table(table).column_names
+    frame = quarantined
+    if "raw_json" not in frame.columns:
+        record = [c for c in frame.columns if c not in columns]
+        frame = frame.with_columns(pl.struct(record).struct.json_encode().alias("raw_json"))
+    if "data_set" not in frame.columns:
+        frame = frame.with_columns(pl.lit(table).alias("data_set"))
+    frame = frame.with_columns(
+        pl.concat_str("data_set", pl.lit("\0"), "raw_json")
+        .map_elements(lambda s: hashlib.sha256(s.encode()).hexdigest(), return_dtype=pl.String)
+        .alias("row_hash")
+    )
+    return frame.select(c for c in columns if c in frame.columns)

@@ -1,0 +1,112 @@
+"""Opening one warehouse connection: a MySQL-protocol server, or the embedded SQLite file.
+
+Failures become one sentence that names the server (host:port) or file and the setting to fix,
+never the password. The embedded file runs in WAL mode with a busy timeout so several Dagster
+runs, each in its own process, can write to it at once (writers queue, readers never block).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import singlestoredb
+from singlestoredb.exceptions import Error as DriverError
+
+from ccdata_assets.settings import ConfigError, WarehouseSettings
+from ccdata_assets.warehouse.dialects import Dialect, detect
+
+BUSY_TIMEOUT_S = 60.0
+_ACCESS_DENIED = {1044, 1045, 1698}
+_UNKNOWN_DATABASE = 1049
+
+
+class WarehouseConnectionError(ConfigError):
+    """The warehouse cannot be reached or refused us; the message says which setting to fix."""
+
+
+def sqlite_path(settings: WarehouseSettings) -> Path:
+    assert settings.local_dir is not None
+    return Path(settings.local_dir) / f"{settings.database}.sqlite"
+
+
+def describe(settings: WarehouseSettings) -> str:
+    if settings.embedded:
+        return f"embedded warehouse {sqlite_path(settings)}"
+    return f"warehouse {settings.host}:{settings.port}/{settings.database}"
+
+
+def open_connection(settings: WarehouseSettings, *, local_infile: bool) -> tuple[Any, Dialect]:
+    if settings.embedded:
+        return _open_sqlite(settings), Dialect.SQLITE
+    conn = _open_server(settings, local_infile)
+    return conn, detect(conn)
+
+
+def _open_sqlite(settings: WarehouseSettings) -> sqlite3.Connection:
+    path = sqlite_path(settings)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except (OSError, sqlite3.Error) as exc:
+        raise WarehouseConnectionError(
+            f"Cannot open the embedded warehouse file {path} ({exc}): set CCDATA_HOME to a "
+            "writable directory, or set S2_HOST to use a server."
+        ) from None
+    return conn
+
+
+def _open_server(settings: WarehouseSettings, local_infile: bool) -> Any:
+    try:
+        return _connect(settings, local_infile, settings.database)
+    except DriverError as exc:
+        if exc.errno != _UNKNOWN_DATABASE:
+            raise _server_error(settings, exc) from None
+    try:  # the database is missing: create it
+        conn = _connect(settings, local_infile, None)
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS {Dialect.MYSQL.quote(settings.database)}")
+            cur.execute(f"USE {Dialect.MYSQL.quote(settings.database)}")
+        return conn
+    except DriverError as exc:
+        raise WarehouseConnectionError(
+            f"Database {settings.database!r} does not exist on the warehouse at "
+            f"{settings.host}:{settings.port} and user {settings.user!r} cannot create it "
+            f"({_reason(settings, exc)}): set S2_DATABASE to an existing database."
+        ) from None
+
+
+def _connect(settings: WarehouseSettings, local_infile: bool, database: str | None) -> Any:
+    return singlestoredb.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password,
+        database=database,
+        local_infile=local_infile,
+        autocommit=True,  # explicit: the client's default differs from PyMySQL's
+        parse_json=False,  # JSON columns come back as text on every backend
+    )
+
+
+def _server_error(settings: WarehouseSettings, exc: DriverError) -> WarehouseConnectionError:
+    where = f"{settings.host}:{settings.port}"
+    if exc.errno in _ACCESS_DENIED:
+        return WarehouseConnectionError(
+            f"The warehouse at {where} refused user {settings.user!r} "
+            f"({_reason(settings, exc)}): check S2_USER and S2_PASSWORD (or the credentials "
+            "in SINGLESTOREDB_URL)."
+        )
+    return WarehouseConnectionError(
+        f"Cannot reach the warehouse at {where} ({_reason(settings, exc)}): check S2_HOST and "
+        "S2_PORT (or SINGLESTOREDB_URL) and that the server is running."
+    )
+
+
+def _reason(settings: WarehouseSettings, exc: DriverError) -> str:
+    text = str(exc.args[1] if len(exc.args) > 1 else exc)
+    return text.replace(settings.password, "***") if settings.password else text

@@ -1,0 +1,228 @@
+"""`WarehouseIOManager`: assets upsert into, and load polars frames from, warehouse tables.
+
+Contract with the asset definitions (definition metadata of each asset):
+- `ccdata/table`: the table name, a file in sql/tables.
+- `ccdata/time_column` (time-partitioned assets): the DATETIME column the time dimension filters.
+- `ccdata/instrument_columns` (instrument-partitioned assets): two columns; an instrument key
+  "<market>:<instrument>" is split on its first ":" into them.
+Multi-partition dimensions are named "date" and "instrument". Outputs are upserted whatever
+partitions the run spans (a range of dates x instruments included), so `handle_output` never
+looks at partition keys; `load_input` reads exactly the upstream partitions the input maps to.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+from dagster import (
+    ConfigurableIOManager,
+    InputContext,
+    MultiPartitionsDefinition,
+    OutputContext,
+    PartitionsDefinition,
+    TableColumn,
+    TableSchema,
+    TimeWindowPartitionsDefinition,
+)
+from dagster._core.definitions.metadata import TableMetadataSet
+from dagster._core.definitions.partitions.context import partition_loading_context
+
+from ccdata_assets.settings import ConfigError
+from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
+from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table
+from ccdata_assets.warehouse.resource import WarehouseResource
+from ccdata_assets.warehouse.warehouse import Session
+
+TABLE_KEY = "ccdata/table"
+TIME_COLUMN_KEY = "ccdata/time_column"
+INSTRUMENT_COLUMNS_KEY = "ccdata/instrument_columns"
+DATE_DIMENSION = "date"
+INSTRUMENT_DIMENSION = "instrument"
+
+
+def table_metadata(table_name: str) -> dict[str, Any]:
+    """Definition metadata for an asset stored in `table_name` (checked against sql/tables)."""
+    table = load_table(table_name)
+    return {TABLE_KEY: table.name, "dagster/column_schema": column_schema(table)}
+
+
+class WarehouseIOManager(ConfigurableIOManager):
+    """Upserts asset outputs into their warehouse table; loads inputs back as polars frames."""
+
+    warehouse: WarehouseResource
+
+    @classmethod
+    def from_env(cls) -> WarehouseIOManager:
+        return cls(warehouse=WarehouseResource.from_env())
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        table = _table(context.definition_metadata, context)
+        if isinstance(obj, pl.DataFrame):
+            batches: Iterable[Batch] = [Batch(obj)]
+        elif isinstance(obj, BatchStream):
+            batches = obj
+        else:
+            raise TypeError(
+                f"{TABLE_KEY} assets must return a polars DataFrame or a BatchStream, "
+                f"got {type(obj).__name__}."
+            )
+        warehouse = self.warehouse.get()
+        written = quarantined = 0
+        with warehouse.connect() as session:
+            session.ensure_table(table.name)
+            for batch in batches:  # each batch is written as it arrives
+                written += session.upsert(table.name, batch.rows)
+                quarantined += _quarantine(session, table, batch)
+        metadata: dict[str, Any] = {"rows_written": written, "rows_quarantined": quarantined}
+        if isinstance(obj, BatchStream):
+            metadata.update(obj.metadata())
+        count = {"partition_row_count" if context.has_asset_partitions else "row_count": written}
+        metadata.update(
+            TableMetadataSet(
+                table_name=f"{warehouse.database}.{table.name}",
+                column_schema=column_schema(table),
+                **count,
+            )
+        )
+        context.add_output_metadata(metadata)
+
+    def load_input(self, context: InputContext) -> pl.DataFrame:
+        upstream = context.upstream_output
+        if upstream is None:
+            raise ConfigError("WarehouseIOManager loads only inputs that come from an asset.")
+        metadata = upstream.definition_metadata
+        table = _table(metadata, context)
+        with self.warehouse.get().connect() as session:
+            if not context.has_asset_partitions:
+                return session.read(table.name)
+            with partition_loading_context(dynamic_partitions_store=context.instance):
+                keys = list(context.asset_partition_keys)
+                reads = _partition_reads(context.asset_partitions_def, keys, metadata, table)
+            frames = [session.read(table.name, **read) for read in reads]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=table.polars_schema())
+
+
+def column_schema(table: TableDef) -> TableSchema:
+    return TableSchema(
+        columns=[
+            TableColumn(
+                name=c.name,
+                type=c.sql_type,
+                description="primary key" if c.name in table.primary_key else None,
+            )
+            for c in table.columns
+        ]
+    )
+
+
+def _table(metadata: Mapping[str, Any], context: InputContext | OutputContext) -> TableDef:
+    name = metadata.get(TABLE_KEY)
+    if not isinstance(name, str):
+        raise ConfigError(f"{context.asset_key.to_user_string()} needs {TABLE_KEY} metadata.")
+    return load_table(name)
+
+
+def _quarantine(session: Session, table: TableDef, batch: Batch) -> int:
+    if batch.quarantined is None or batch.quarantined.is_empty():
+        return 0
+    return session.upsert(
+        table.name + QUARANTINE_SUFFIX, quarantine_rows(batch.quarantined, table.name)
+    )
+
+
+def _partition_reads(
+    partitions_def: PartitionsDefinition,
+    keys: Sequence[str],
+    metadata: Mapping[str, Any],
+    table: TableDef,
+) -> list[dict[str, Any]]:
+    """`read` filters covering exactly `keys`: instruments grouped by their set of dates, and each
+    group's dates merged into contiguous windows (one read for a plain range)."""
+    time_def, dates_by_instrument = _split_keys(partitions_def, keys)
+    groups: dict[frozenset[str], list[str | None]] = defaultdict(list)
+    for instrument, dates in dates_by_instrument.items():
+        groups[frozenset(dates)].append(instrument)
+    reads = []
+    for dates, instruments in groups.items():
+        filters: dict[str, Any] = {}
+        if instruments != [None]:
+            filters["equals"] = _instrument_filter(metadata, table, instruments)
+        if time_def is None:
+            reads.append(filters)
+            continue
+        time_column = metadata.get(TIME_COLUMN_KEY)
+        if not isinstance(time_column, str):
+            raise ConfigError(f"Time-partitioned {table.name} needs {TIME_COLUMN_KEY} metadata.")
+        for start, end in _windows(time_def, dates):
+            reads.append({**filters, "time_column": time_column, "start": start, "end": end})
+    return reads
+
+
+def _split_keys(
+    partitions_def: PartitionsDefinition, keys: Sequence[str]
+) -> tuple[TimeWindowPartitionsDefinition | None, dict[str | None, set[str | None]]]:
+    """The time dimension (if any) and, per instrument key (None if none), its date keys."""
+    dates_by_instrument: dict[str | None, set[str | None]] = defaultdict(set)
+    if isinstance(partitions_def, MultiPartitionsDefinition):
+        dims = {d.name: d.partitions_def for d in partitions_def.partitions_defs}
+        time_def = dims.get(DATE_DIMENSION)
+        if not isinstance(time_def, TimeWindowPartitionsDefinition) or set(dims) != {
+            DATE_DIMENSION,
+            INSTRUMENT_DIMENSION,
+        }:
+            raise ConfigError(
+                f"Multi-partitioned assets need a time dimension {DATE_DIMENSION!r} and a "
+                f"dimension {INSTRUMENT_DIMENSION!r}, got {sorted(dims)}."
+            )
+        for key in keys:
+            by_dim = partitions_def.get_partition_key_from_str(key).keys_by_dimension
+            dates_by_instrument[by_dim[INSTRUMENT_DIMENSION]].add(by_dim[DATE_DIMENSION])
+        return time_def, dates_by_instrument
+    if isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        dates_by_instrument[None].update(keys)
+        return partitions_def, dates_by_instrument
+    for key in keys:  # static or dynamic instrument keys only
+        dates_by_instrument[key].add(None)
+    return None, dates_by_instrument
+
+
+def _instrument_filter(
+    metadata: Mapping[str, Any], table: TableDef, instruments: Sequence[str | None]
+) -> dict[str, list[str]]:
+    columns = metadata.get(INSTRUMENT_COLUMNS_KEY)
+    if not isinstance(columns, Sequence) or isinstance(columns, str) or len(columns) != 2:
+        raise ConfigError(
+            f"Instrument-partitioned {table.name} needs {INSTRUMENT_COLUMNS_KEY} metadata: "
+            "two column names such as ['exchange', 'symbol']."
+        )
+    pairs = []
+    for key in instruments:
+        market, sep, instrument = (key or "").partition(":")
+        if not sep:
+            raise ValueError(f"Instrument partition key {key!r} is not '<market>:<instrument>'.")
+        pairs.append((market, instrument))
+    return {columns[0]: [p[0] for p in pairs], columns[1]: [p[1] for p in pairs]}
+
+
+def _windows(
+    time_def: TimeWindowPartitionsDefinition, dates: Iterable[str | None]
+) -> list[tuple[datetime, datetime]]:
+    spans = sorted(
+        (_utc(w.start), _utc(w.end))
+        for w in (time_def.time_window_for_partition_key(d) for d in dates if d is not None)
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)

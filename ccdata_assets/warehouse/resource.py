@@ -1,0 +1,73 @@
+"""`WarehouseResource`: the warehouse's connection settings as Dagster config, secrets as EnvVars.
+
+Fields mirror the settings of the same meaning (SINGLESTOREDB_URL, S2_*, CCDATA_HOME) and are
+resolved through `warehouse_settings`, so validation and error sentences are the settings' own.
+None set means the embedded local warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
+
+from ccdata_assets.settings import ConfigError, WarehouseSettings, warehouse_settings
+from ccdata_assets.warehouse.warehouse import Warehouse
+
+ENV_FIELDS = {
+    "url": "SINGLESTOREDB_URL",
+    "host": "S2_HOST",
+    "port": "S2_PORT",
+    "user": "S2_USER",
+    "password": "S2_PASSWORD",
+    "database": "S2_DATABASE",
+    "local_dir": "CCDATA_HOME",
+}
+
+
+class WarehouseResource(ConfigurableResource):
+    """Where the warehouse is. Build it with `from_env()` (or `from_settings(warehouse_settings())`)
+    so every value is an `EnvVar`: the UI then shows variable names, never the password."""
+
+    url: str | None = Field(default=None, description="SINGLESTOREDB_URL (secret: use EnvVar).")
+    host: str | None = Field(default=None, description="S2_HOST; unset: embedded warehouse.")
+    port: str | None = Field(default=None, description="S2_PORT (default 3306).")
+    user: str | None = Field(default=None, description="S2_USER (default root).")
+    password: str | None = Field(default=None, description="S2_PASSWORD (secret: use EnvVar).")
+    database: str | None = Field(default=None, description="S2_DATABASE (default market).")
+    local_dir: str | None = Field(default=None, description="CCDATA_HOME, the embedded file's dir.")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WarehouseResource:
+        env = os.environ if env is None else env
+        warehouse_settings(env)  # fail fast, with the settings' own sentences
+        return cls(**{f: EnvVar(v) for f, v in ENV_FIELDS.items() if env.get(v, "").strip()})
+
+    @classmethod
+    def from_settings(cls, settings: WarehouseSettings) -> WarehouseResource:
+        """Settings read from the environment become EnvVars; other settings are stored as values,
+        which is refused for a password (it would show in the UI)."""
+        if settings == warehouse_settings():
+            return cls.from_env()
+        if settings.password:
+            raise ConfigError(
+                "The warehouse password must come from S2_PASSWORD or SINGLESTOREDB_URL so it "
+                "never appears in the Dagster UI; build the resource with from_env()."
+            )
+        if settings.embedded:
+            return cls(database=settings.database, local_dir=str(settings.local_dir))
+        return cls(
+            host=settings.host,
+            port=str(settings.port),
+            user=settings.user,
+            database=settings.database,
+        )
+
+    def settings(self) -> WarehouseSettings:
+        values = {v: getattr(self, f) for f, v in ENV_FIELDS.items()}
+        return warehouse_settings({k: v for k, v in values.items() if v is not None})
+
+    def get(self) -> Warehouse:
+        return Warehouse(self.settings())

@@ -1,0 +1,180 @@
+"""`Warehouse`: typed polars reads and idempotent upserts on SingleStore, MariaDB/MySQL or SQLite.
+
+Open one `Session` per Dagster step with `with warehouse.connect() as session:`; the shortcut
+methods on `Warehouse` open one for a single call. Frames are written in bounded chunks so memory
+stays flat, and only the columns a frame has are written: other columns keep their values on
+update and their defaults on insert.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from ccdata_assets.settings import WarehouseSettings, warehouse_settings
+from ccdata_assets.warehouse import dialects, writer
+from ccdata_assets.warehouse.connection import describe, open_connection
+from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.dialects import Dialect
+from ccdata_assets.warehouse.frames import prepare, typed
+from ccdata_assets.warehouse.reader import select_sql
+
+CHUNK_ROWS = 50_000
+_ensured: set[tuple[str, str]] = set()  # (warehouse, table) already created/migrated here
+_ensured_lock = threading.Lock()
+
+
+class Warehouse:
+    def __init__(
+        self,
+        settings: WarehouseSettings | None = None,
+        *,
+        local_infile: bool = True,
+        chunk_rows: int = CHUNK_ROWS,
+    ) -> None:
+        self.settings = settings or warehouse_settings()
+        self.local_infile = local_infile
+        self.chunk_rows = chunk_rows
+        self.load_data_works: bool | None = None  # learnt on the first bulk write
+        self.location = describe(self.settings)
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.location})"
+
+    @property
+    def database(self) -> str:
+        return self.settings.database
+
+    @contextmanager
+    def connect(self) -> Iterator[Session]:
+        conn, dialect = open_connection(self.settings, local_infile=self.local_infile)
+        try:
+            yield Session(self, conn, dialect)
+        finally:
+            conn.close()
+
+    def ensure_table(self, name: str) -> TableDef:
+        with self.connect() as session:
+            return session.ensure_table(name)
+
+    def upsert(self, name: str, frame: pl.DataFrame) -> int:
+        with self.connect() as session:
+            return session.upsert(name, frame)
+
+    def read(self, name: str, **filters: Any) -> pl.DataFrame:
+        with self.connect() as session:
+            return session.read(name, **filters)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        with self.connect() as session:
+            return session.query(sql, params)
+
+
+@dataclass
+class Session:
+    """One open connection and what it has learnt (dialect, staging tables)."""
+
+    warehouse: Warehouse
+    connection: Any
+    dialect: Dialect
+    _stages: set[str] = field(default_factory=set)
+
+    def ensure_table(self, name: str) -> TableDef:
+        """Create the table if missing and add DDL columns it lacks (additive migration)."""
+        table = load_table(name)
+        key = (self.warehouse.location, table.name)
+        if key in _ensured:
+            return table
+        self._execute(dialects.create_table_sql(table, self.dialect))
+        existing = {r[0] for r in self._fetch(dialects.existing_columns_sql(self.dialect), [name])}
+        for column in table.columns:
+            if column.name not in existing:
+                if not column.nullable and column.default is None:
+                    raise ValueError(
+                        f"{table.name} lacks NOT NULL column {column.name!r}; add it by hand "
+                        "(a NOT NULL column without a default cannot be added to existing rows)."
+                    )
+                self._execute(dialects.add_column_sql(table, column, self.dialect))
+        with _ensured_lock:
+            _ensured.add(key)
+        return table
+
+    def upsert(self, name: str, frame: pl.DataFrame) -> int:
+        """Insert or update `frame`'s rows by primary key; returns the number of rows given."""
+        table = self.ensure_table(name)
+        now = datetime.now(UTC)
+        for chunk in frame.iter_slices(self.warehouse.chunk_rows):
+            self._write(table, prepare(table, chunk, now))
+        return frame.height
+
+    def read(
+        self,
+        name: str,
+        *,
+        time_column: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        equals: Mapping[str, Sequence[Any]] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Rows with start <= time_column < end and matching `equals` (zipped lists), typed."""
+        table = self.ensure_table(name)
+        columns = list(columns or table.column_names)
+        sql, params = select_sql(
+            table,
+            self.dialect,
+            columns=columns,
+            time_column=time_column,
+            start=start,
+            end=end,
+            equals=equals,
+        )
+        return typed(table, columns, self._fetch(sql, params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        """Any SELECT (`%s` placeholders on every backend); values as the driver returns them."""
+        sql = dialects.portable_sql(sql, self.dialect)
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql, tuple(params)) if params else cur.execute(sql)
+            names = [d[0] for d in cur.description or ()]
+            rows = cur.fetchall() if names else []
+        finally:
+            cur.close()
+        if not rows:
+            return pl.DataFrame(schema=dict.fromkeys(names, pl.Null))
+        return pl.DataFrame([list(r) for r in rows], schema=names, orient="row", strict=False)
+
+    def _write(self, table: TableDef, frame: pl.DataFrame) -> None:
+        if frame.is_empty():
+            return
+        wh = self.warehouse
+        if self.dialect is not Dialect.SQLITE and wh.load_data_works is not False:
+            try:
+                writer.upsert_load_data(self.connection, self.dialect, table, frame, self._stages)
+                wh.load_data_works = True
+                return
+            except writer.LoadDataRefused:
+                wh.load_data_works = False
+        writer.upsert_executemany(self.connection, self.dialect, table, frame)
+
+    def _execute(self, sql: str) -> None:
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql, tuple(params)) if params else cur.execute(sql)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
