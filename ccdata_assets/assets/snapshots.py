@@ -4,13 +4,12 @@ One endpoint can feed several tables (the asset top list fills `cc_assets` and
 `cc_asset_market_data`), so each spec is a multi-asset fetched once per run.
 """
 
-from __future__ import annotations
-
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from ccdata_assets import clock
 from ccdata_assets.api.client import CCDataClient
@@ -51,7 +50,7 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
     }
 
     @dg.multi_asset(name=spec.name, outs=outs, group_name=spec.group, pool="ccdata_api")
-    def _snapshot(context: dg.AssetExecutionContext, api: CCDataApiResource):
+    def _snapshot(context: AssetExecutionContext, api: CCDataApiResource):
         retrieved = clock.now()
         stats: dict[str, Any] = {}
 
@@ -66,7 +65,7 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
             for payload in asyncio.run(fetch())
             for record in spec.records(payload)
         ]
-        context.log.info(f"{spec.name}: {len(records)} records from {api.source_label}")
+        context.log.info(f"{spec.name}: {len(records)} records from {api.source}")
         for output in spec.outputs:
             parsed = parse_records(
                 records,
@@ -77,7 +76,7 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
                 data_set=output.name,
                 partition_key=None,
             )
-            meta = {"source": api.source_label, "records": len(records), **stats}
+            meta = {"source": api.source, "records": len(records), **stats}
             yield dg.Output(
                 BatchStream([Batch(parsed.clean, parsed.quarantined)], metadata=lambda m=meta: m),
                 output_name=output.name,

@@ -7,8 +7,6 @@ fast as the client's rate limiter allows. Each page is parsed and handed to the 
 later pages are still being fetched, so memory stays flat however long the history.
 """
 
-from __future__ import annotations
-
 import asyncio
 import time
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
+from dagster import AssetExecutionContext
 
 from ccdata_assets import clock
 from ccdata_assets.api.errors import ApiError
@@ -55,9 +54,11 @@ def instrument_bounds(instruments: pl.DataFrame, universe: Universe) -> dict[Ins
     bounds = {}
     for row in instruments.iter_rows(named=True):
         retired = row.get(status) not in (None, "ACTIVE")
-        bounds[InstrumentKey(row[universe.market_column], row[universe.instrument_column])] = Bounds(
-            first_trade=row[universe.first_trade_column],
-            last_trade=row[universe.last_trade_column] if retired else None,
+        bounds[InstrumentKey(row[universe.market_column], row[universe.instrument_column])] = (
+            Bounds(
+                first_trade=row[universe.first_trade_column],
+                last_trade=row[universe.last_trade_column] if retired else None,
+            )
         )
     return bounds
 
@@ -98,7 +99,7 @@ def build_time_series_asset(
         pool="ccdata_api",
     )
     def _asset(
-        context: dg.AssetExecutionContext, api: CCDataApiResource, instruments: pl.DataFrame
+        context: AssetExecutionContext, api: CCDataApiResource, instruments: pl.DataFrame
     ) -> BatchStream:
         now = clock.now()
         planned = plan(
@@ -111,7 +112,7 @@ def build_time_series_asset(
         progress = RunProgress(instruments=len(planned), pages_planned=len(jobs))
         context.log.info(
             f"{spec.name}: {len(planned)} instruments, {len(jobs)} API pages "
-            f"(limit {spec.interval.max_limit}), source: {api.source_label}"
+            f"(limit {spec.interval.max_limit}), source: {api.source}"
         )
         stats: dict[str, Any] = {}
 
@@ -126,12 +127,13 @@ def build_time_series_asset(
 
         def metadata() -> dict[str, Any]:
             return {
-                "source": api.source_label,
+                "source": api.source,
                 "instruments": progress.instruments,
                 "api_pages_planned": progress.pages_planned,
                 **stats,
                 "rows_fetched": progress.rows_fetched,
-                "instruments_without_data": progress.instruments - len(progress.instruments_with_rows),
+                "instruments_without_data": progress.instruments
+                - len(progress.instruments_with_rows),
                 "fetch_seconds": round(progress.seconds, 3),
                 "as_of": now.isoformat(timespec="seconds"),
             }
@@ -159,7 +161,9 @@ async def fetch_all(
                 continue
             params = spec.request_params(instrument.market, instrument.instrument)
             try:
-                rows = await fetch_page(client, spec.path, params, page, unit, span.first, span.last)
+                rows = await fetch_page(
+                    client, spec.path, params, page, unit, span.first, span.last
+                )
             except ApiError as error:
                 if error.retryable:
                     raise

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -82,13 +81,11 @@ def quarantine_rows(
             "partition_key": [partition_key] * len(rows),
             "reason": rejected.get_column("_reason").to_list(),
             "raw_json": raw_json(records, rows),
-            "quarantined_at": [datetime.now(UTC).replace(tzinfo=None)] * len(rows),
         },
         schema={
             "data_set": pl.String,
             "partition_key": pl.String,
             "reason": pl.String,
             "raw_json": pl.String,
-            "quarantined_at": pl.Datetime("us"),
         },
     )

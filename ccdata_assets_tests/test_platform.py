@@ -1,0 +1,192 @@
+"""End to end: real Dagster runs of the generated code location, the embedded simulator over real
+HTTP, into a real MariaDB and into the embedded local warehouse."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from ccdata_assets.definitions import build_definitions
+from ccdata_assets.schedules import range_tags
+from ccdata_assets.warehouse.resource import WarehouseResource
+
+NOW = "2026-06-15T12:30:00"
+TODAY = date(2026, 6, 15)
+PLATFORM_VARS = (
+    "CCDATA_API_KEY", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
+    "S2_PASSWORD", "S2_DATABASE", "CCDATA_HOME", "CCDATA_SPOT_EXCHANGES", "CCDATA_TOP_N_ASSETS",
+    "CCDATA_MIN_EXCHANGE_GRADE", "CCDATA_START_DATE", "CCDATA_NOW", "CCDATA_SIM_NOW",
+)  # fmt: skip
+
+
+@pytest.fixture(params=["mariadb", "embedded"])
+def platform(request, monkeypatch, tmp_path) -> Iterator[Platform]:
+    """The code location as `dagster dev` would load it, on MariaDB or on the embedded file."""
+    env = (
+        request.getfixturevalue("mysql_env")
+        if request.param == "mariadb"
+        else {"CCDATA_HOME": str(tmp_path / "ccdata")}
+    )
+    for name in PLATFORM_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        **env,
+        "CCDATA_NOW": NOW,
+        "CCDATA_START_DATE": "2024-01-01",
+        "CCDATA_TOP_N_ASSETS": "3",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield Platform(request.param, monkeypatch)
+
+
+class Platform:
+    def __init__(self, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.kind = kind
+        self.monkeypatch = monkeypatch
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.defs = build_definitions()
+
+    def reload(self, **env: str) -> None:
+        for name, value in env.items():
+            self.monkeypatch.setenv(name, value)
+        self.defs = build_definitions()
+
+    def run(self, job: str, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+        return self.defs.resolve_job_def(job).execute_in_process(
+            instance=self.instance, tags=tags or {}, raise_on_error=False
+        )
+
+    def sense(self) -> dg.SensorResult:
+        sensor = self.defs.resolve_sensor_def("spot_instruments_sensor")
+        context = dg.build_sensor_context(
+            instance=self.instance, resources={"warehouse": WarehouseResource.from_env()}
+        )
+        result = sensor(context)
+        for request in result.dynamic_partitions_requests or []:
+            if isinstance(request, dg.AddDynamicPartitionsRequest):
+                self.instance.add_dynamic_partitions(
+                    request.partitions_def_name, request.partition_keys
+                )
+            else:
+                for key in request.partition_keys:
+                    self.instance.delete_dynamic_partition(request.partitions_def_name, key)
+        return result
+
+    def instruments(self) -> list[str]:
+        return self.instance.get_dynamic_partitions("spot_instruments")
+
+    def table(self, name: str) -> pl.DataFrame:
+        return WarehouseResource.from_env().get().read(name)
+
+    def bootstrap(self) -> list[str]:
+        """Fresh warehouse: the sensor asks for metadata, then adds the universe."""
+        first = self.sense()
+        assert [r.job_name for r in first.run_requests] == ["metadata_job"]
+        assert self.run("metadata_job").success
+        self.sense()
+        return self.instruments()
+
+
+def output_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    [event] = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == asset
+    ]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def stable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Table contents without bookkeeping timestamps, in key order."""
+    return frame.drop("collected_at").sort(["datetime", "exchange", "symbol"])
+
+
+def test_fresh_platform_discovers_its_universe_and_fetches_newest_windows(platform) -> None:
+    instruments = platform.bootstrap()
+    assert 3 <= len(instruments) <= 60
+    assert all(":" in key for key in instruments)
+    exchanges = {key.split(":")[0] for key in instruments}
+    assert exchanges <= {"binance", "coinbase", "kraken"}
+    # The sensor's second tick also asked for the newest window of every time series, one run each.
+    follow_up = platform.sense()
+    assert not follow_up.dynamic_partitions_requests  # universe unchanged: nothing to add
+
+    day_before = TODAY - timedelta(days=1)
+    result = platform.run("spot_ohlcv_1d_job", range_tags(day_before, day_before, instruments))
+    assert result.success
+    table = platform.table("cc_ohlcv_spot_1d_raw")
+    assert table.height == len(instruments)  # every instrument traded yesterday
+    assert set(table.get_column("datetime").dt.date()) == {day_before}
+    meta = output_metadata(result, "spot_ohlcv_1d")
+    assert meta["api_calls"] == len(instruments)  # one page per instrument
+    assert meta["rows_written"] == len(instruments)
+    assert meta["source"].startswith("simulated")
+
+
+def test_hourly_and_minute_runs_write_only_closed_candles(platform) -> None:
+    instruments = platform.bootstrap()[:2]
+    for job, per_day in (("spot_ohlcv_1h_job", 12), ("spot_ohlcv_1m_job", 12 * 60 + 30)):
+        result = platform.run(job, range_tags(TODAY, TODAY, instruments))
+        assert result.success, job
+        meta = output_metadata(result, job.removesuffix("_job"))
+        # 12:30 now: 00:00..11:00 hours and 00:00..12:29 minutes have closed.
+        assert meta["rows_written"] + meta["rows_quarantined"] == per_day * len(instruments)
+        assert meta["api_calls"] == len(instruments)
+
+
+def test_backfill_pages_at_max_limit_and_rerun_leaves_identical_table(platform) -> None:
+    [instrument, *_] = platform.bootstrap()
+    listed = platform.table("cc_instruments_spot").filter(
+        pl.format("{}:{}", "exchange_internal_name", "mapped_instrument_symbol") == instrument
+    )
+    first_trade = listed.get_column("first_trade_datetime")[0]
+    start = max(date(2024, 1, 1), first_trade.date() + timedelta(days=1))
+    end = TODAY - timedelta(days=1)
+    tags = range_tags(start, end, [instrument])
+
+    result = platform.run("spot_ohlcv_1h_job", tags)
+    assert result.success
+    hours = ((end - start).days + 1) * 24
+    meta = output_metadata(result, "spot_ohlcv_1h")
+    assert meta["api_calls"] == math.ceil(hours / 2000)
+    before = stable(platform.table("cc_ohlcv_spot_1h_raw"))
+    assert before.height + meta["rows_quarantined"] == hours
+    assert before.get_column("datetime").is_unique().all()
+
+    again = platform.run("spot_ohlcv_1h_job", tags)
+    assert again.success
+    assert stable(platform.table("cc_ohlcv_spot_1h_raw")).equals(before)
+
+
+def test_sensor_retires_instruments_that_leave_the_universe(platform) -> None:
+    instruments = platform.bootstrap()
+    platform.reload(CCDATA_SPOT_EXCHANGES="kraken")
+    result = platform.sense()
+    [delete] = result.dynamic_partitions_requests
+    assert isinstance(delete, dg.DeleteDynamicPartitionsRequest)
+    assert sorted(delete.partition_keys) == sorted(
+        k for k in instruments if not k.startswith("kraken:")
+    )
+    assert platform.instruments() == [k for k in instruments if k.startswith("kraken:")]
+
+
+def test_unknown_instrument_fails_with_one_sentence_and_writes_the_rest(platform) -> None:
+    [known, *_] = platform.bootstrap()
+    platform.instance.add_dynamic_partitions("spot_instruments", ["kraken:NOPE-USD"])
+    day = TODAY - timedelta(days=1)
+    result = platform.run(
+        "spot_ohlcv_1d_job",
+        {
+            "dagster/asset_partition_range_start": f"{day}|{known}",
+            "dagster/asset_partition_range_end": f"{day}|kraken:NOPE-USD",
+        },
+    )
+    assert not result.success
+    message = str(result.get_step_failure_events()[0].event_specific_data.error.message)
+    assert "kraken:NOPE-USD" in message and "could not be fetched" in message
+    assert platform.table("cc_ohlcv_spot_1d_raw").height >= 1
