@@ -1,0 +1,78 @@
+"""Each wrong setting stops the code location with one sentence naming the setting."""
+
+import pytest
+
+from ccdata_assets.settings import (
+    REAL_API_BASE_URL,
+    ConfigError,
+    api_settings,
+    universe_settings,
+    warehouse_settings,
+)
+
+
+def test_nothing_set_means_embedded_simulator_and_local_warehouse(tmp_path) -> None:
+    api = api_settings({})
+    assert api.embedded and api.source_label.startswith("simulated")
+    warehouse = warehouse_settings({"CCDATA_HOME": str(tmp_path)})
+    assert warehouse.embedded and warehouse.local_dir == tmp_path and warehouse.database == "market"
+
+
+def test_a_key_alone_means_the_real_api_and_the_key_never_shows_in_repr() -> None:
+    api = api_settings({"CCDATA_API_KEY": "sk-SECRET"})
+    assert api.base_url == REAL_API_BASE_URL and api.source_label.startswith("real")
+    assert "sk-SECRET" not in repr(api)
+
+
+def test_singlestore_url_with_percent_encoded_password() -> None:
+    s = warehouse_settings({"SINGLESTOREDB_URL": "mysql://admin:p%2Bw%40rd@db.example:3307/prod"})
+    assert (s.host, s.port, s.user, s.password, s.database) == (
+        "db.example",
+        3307,
+        "admin",
+        "p+w@rd",
+        "prod",
+    )
+    assert "p+w@rd" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"DATA_API_BASE_URL": "ftp://example"}, "DATA_API_BASE_URL"),
+        ({"S2_HOST": "db", "S2_PORT": "abc"}, "S2_PORT"),
+        ({"S2_HOST": "db", "S2_PORT": "70000"}, "S2_PORT"),
+        ({"S2_PASSWORD": "x"}, "S2_PASSWORD"),
+        ({"S2_DATABASE": "market; DROP TABLE x"}, "S2_DATABASE"),
+        ({"SINGLESTOREDB_URL": "http://db:9000/market"}, "SINGLESTOREDB_URL"),
+    ],
+)
+def test_bad_connection_settings_name_themselves(env, setting) -> None:
+    with pytest.raises(ConfigError, match=setting) as error:
+        api_settings(env)
+        warehouse_settings(env)
+    message = str(error.value)
+    assert message.count(". ") == 0 and message.endswith(".")  # one sentence
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"CCDATA_MIN_EXCHANGE_GRADE": "Z"}, "CCDATA_MIN_EXCHANGE_GRADE"),
+        ({"CCDATA_TOP_N_ASSETS": "many"}, "CCDATA_TOP_N_ASSETS"),
+        ({"CCDATA_START_DATE": "yesterday"}, "CCDATA_START_DATE"),
+        ({"CCDATA_SPOT_EXCHANGES": "binance,Bad Name"}, "CCDATA_SPOT_EXCHANGES"),
+    ],
+)
+def test_bad_universe_settings_name_themselves(env, setting) -> None:
+    with pytest.raises(ConfigError, match=setting):
+        universe_settings(env)
+
+
+def test_bad_settings_stop_the_code_location_loading(monkeypatch) -> None:
+    from ccdata_assets.definitions import build_definitions
+
+    monkeypatch.setenv("S2_HOST", "db.example")
+    monkeypatch.setenv("S2_PORT", "not-a-port")
+    with pytest.raises(ConfigError, match="S2_PORT must be a whole number"):
+        build_definitions()
