@@ -66,8 +66,13 @@ class WarehouseResource(ConfigurableResource):
         )
 
     def settings(self) -> WarehouseSettings:
-        values = {v: getattr(self, f) for f, v in ENV_FIELDS.items()}
+        values = {v: _resolve(getattr(self, f)) for f, v in ENV_FIELDS.items()}
         return warehouse_settings({k: v for k, v in values.items() if v is not None})
 
     def get(self) -> Warehouse:
         return Warehouse(self.settings())
+
+
+def _resolve(value: str | None) -> str | None:
+    """Dagster resolves EnvVars when it starts a resource; this covers direct use in scripts."""
+    return value.get_value() if isinstance(value, EnvVar) else value
