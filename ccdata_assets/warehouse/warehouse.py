@@ -67,9 +67,20 @@ class Warehouse:
         with self.connect() as session:
             return session.upsert(name, frame)
 
-    def read(self, name: str, **filters: Any) -> pl.DataFrame:
+    def read(
+        self,
+        name: str,
+        *,
+        time_column: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        equals: Mapping[str, Sequence[Any]] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
         with self.connect() as session:
-            return session.read(name, **filters)
+            return session.read(
+                name, time_column=time_column, start=start, end=end, equals=equals, columns=columns
+            )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         with self.connect() as session:
@@ -91,8 +102,9 @@ class Session:
         key = (self.warehouse.location, table.name)
         if key in _ensured:
             return table
-        self._execute(dialects.create_table_sql(table, self.dialect))
-        existing = {r[0] for r in self._fetch(dialects.existing_columns_sql(self.dialect), [name])}
+        self._run(dialects.create_table_sql(table, self.dialect))
+        _, rows = self._run(dialects.existing_columns_sql(self.dialect), [name])
+        existing = {r[0] for r in rows}
         for column in table.columns:
             if column.name not in existing:
                 if not column.nullable and column.default is None:
@@ -100,7 +112,7 @@ class Session:
                         f"{table.name} lacks NOT NULL column {column.name!r}; add it by hand "
                         "(a NOT NULL column without a default cannot be added to existing rows)."
                     )
-                self._execute(dialects.add_column_sql(table, column, self.dialect))
+                self._run(dialects.add_column_sql(table, column, self.dialect))
         with _ensured_lock:
             _ensured.add(key)
         return table
@@ -135,18 +147,11 @@ class Session:
             end=end,
             equals=equals,
         )
-        return typed(table, columns, self._fetch(sql, params))
+        return typed(table, columns, self._run(sql, params)[1])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         """Any SELECT (`%s` placeholders on every backend); values as the driver returns them."""
-        sql = dialects.portable_sql(sql, self.dialect)
-        cur = self.connection.cursor()
-        try:
-            cur.execute(sql, tuple(params)) if params else cur.execute(sql)
-            names = [d[0] for d in cur.description or ()]
-            rows = cur.fetchall() if names else []
-        finally:
-            cur.close()
+        names, rows = self._run(dialects.portable_sql(sql, self.dialect), params)
         if not rows:
             return pl.DataFrame(schema=dict.fromkeys(names, pl.Null))
         return pl.DataFrame([list(r) for r in rows], schema=names, orient="row", strict=False)
@@ -164,17 +169,15 @@ class Session:
                 wh.load_data_works = False
         writer.upsert_executemany(self.connection, self.dialect, table, frame)
 
-    def _execute(self, sql: str) -> None:
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Any]]:
+        """Column names and rows of one statement (SQLite cursors are no context managers)."""
         cur = self.connection.cursor()
         try:
-            cur.execute(sql)
-        finally:
-            cur.close()
-
-    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        cur = self.connection.cursor()
-        try:
-            cur.execute(sql, tuple(params)) if params else cur.execute(sql)
-            return list(cur.fetchall())
+            if params:
+                cur.execute(sql, tuple(params))
+            else:
+                cur.execute(sql)
+            names = [d[0] for d in cur.description or ()]
+            return names, list(cur.fetchall()) if names else []
         finally:
             cur.close()
