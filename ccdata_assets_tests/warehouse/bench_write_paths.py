@@ -52,7 +52,9 @@ def timed(label: str, warehouse: Warehouse, data: pl.DataFrame) -> float:
     began = time.perf_counter()
     warehouse.upsert(TABLE, data)
     seconds = time.perf_counter() - began
-    print(f"{label:<34} {data.height:>8} rows {seconds:7.2f} s {data.height / seconds:>10,.0f} rows/s")
+    print(
+        f"{label:<34} {data.height:>8} rows {seconds:7.2f} s {data.height / seconds:>10,.0f} rows/s"
+    )
     return seconds
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ccdata_assets.warehouse import Warehouse, load_table, table_names
+from ccdata_assets.settings import warehouse_settings
+from ccdata_assets.warehouse import Warehouse, WarehouseConnectionError, load_table, table_names
 
 T0 = datetime(2024, 1, 1)
 NASTY = [
@@ -178,8 +180,6 @@ def test_query_for_checks(warehouse: Warehouse) -> None:
 
 
 def test_large_frames_are_written_in_chunks(backend_env: dict[str, str]) -> None:
-    from ccdata_assets.settings import warehouse_settings
-
     warehouse = Warehouse(warehouse_settings(backend_env), chunk_rows=7)
     frame = pl.concat([candles(25, symbol=s) for s in ("A-USD", "B-USD")])
     assert warehouse.upsert("cc_ohlcv_spot_1h_raw", frame) == 50
@@ -225,3 +225,11 @@ def test_missing_ddl_columns_are_added(warehouse: Warehouse) -> None:
         got = session.read("cc_ohlcv_spot_indices_1d_raw", equals={"instrument": ["BTC-USD"]})
     assert got.select("asset", "close").rows() == [("BTC", 42_000.5)]
     assert got["collected_at"].null_count() == 0
+
+
+def test_unusable_embedded_directory_is_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    settings = warehouse_settings({"CCDATA_HOME": str(blocker)})
+    with pytest.raises(WarehouseConnectionError, match=r"set CCDATA_HOME to a writable directory"):
+        Warehouse(settings).read("cc_assets")
