@@ -1,0 +1,201 @@
+"""The aiohttp application: routing, auth, rate limits, fault injection and error envelopes."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from ccdata_assets.simulator import minapi, spot, toplist
+from ccdata_assets.simulator.catalog import ASSETS_BY_SYMBOL
+from ccdata_assets.simulator.config import SimulatorConfig, clock_for
+from ccdata_assets.simulator.errors import (
+    AUTH_MESSAGE,
+    ApiError,
+    dumps,
+    error_response,
+    json_response,
+)
+from ccdata_assets.simulator.limits import RateLimiter
+from ccdata_assets.simulator.params import PATH_UNITS
+from ccdata_assets.simulator.stats import SimulatorStats
+from ccdata_assets.simulator.universe import asset_path, get_universe
+
+Builder = Callable[[Mapping[str, str], int], bytes]
+RATE_LIMIT_MESSAGE = "You are over your rate limit please upgrade your account!"
+
+
+@dataclass
+class AppState:
+    config: SimulatorConfig
+    clock: Callable[[], float]
+    stats: SimulatorStats = field(default_factory=SimulatorStats)
+    limiter: RateLimiter | None = None
+    requests_seen: int = 0
+
+
+STATE: web.AppKey[AppState] = web.AppKey("ccdata_simulator_state", AppState)
+
+
+def api_key_of(request: web.Request) -> str | None:
+    """The key from ``authorization: Apikey <k>`` (also Basic/Bearer/bare), x-api-key, or query."""
+    auth = request.headers.get("Authorization", "").strip()
+    if auth:
+        parts = auth.split(None, 1)
+        key = (
+            parts[1]
+            if len(parts) == 2 and parts[0].lower() in ("apikey", "basic", "bearer")
+            else auth
+        )
+        if key.strip():
+            return key.strip()
+    for name in ("x-api-key",):
+        if request.headers.get(name, "").strip():
+            return request.headers[name].strip()
+    for name in ("api_key", "apiKey"):
+        if request.query.get(name, "").strip():
+            return request.query[name].strip()
+    return None
+
+
+def _is_min_api(path: str) -> bool:
+    return path.startswith("/data/")
+
+
+def _every(n: int, count: int) -> bool:
+    return n > 0 and count % n == 0
+
+
+async def _inject_faults(request: web.Request, state: AppState) -> web.StreamResponse | None:
+    faults = state.config.faults
+    count = state.requests_seen
+    if faults.delay_seconds > 0:
+        await asyncio.sleep(faults.delay_seconds)
+    if _every(faults.drop_connection_every, count):
+        state.stats.faults["drop_connection"] += 1
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError  # nothing more is written on an aborted connection
+    if _every(faults.status_500_every, count):
+        state.stats.faults["status_500"] += 1
+        return error_response(ApiError(500, "Internal server error (injected fault)."))
+    if _every(faults.status_429_every, count):
+        state.stats.faults["status_429"] += 1
+        resp = error_response(ApiError(429, RATE_LIMIT_MESSAGE, {"fault": "injected"}, err_type=99))
+        seconds = faults.retry_after_seconds
+        resp.headers["Retry-After"] = (
+            str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+        )
+        return resp
+    return None
+
+
+def _rate_limited(request: web.Request, retry_after: int) -> web.Response:
+    if _is_min_api(request.path):
+        body = {
+            "Response": "Error",
+            "Message": RATE_LIMIT_MESSAGE,
+            "HasWarning": False,
+            "Type": 99,
+            "RateLimit": {},
+            "Data": {},
+        }
+        resp = json_response(dumps(body), status=200)
+    else:
+        resp = error_response(ApiError(429, RATE_LIMIT_MESSAGE, {}, err_type=99))
+    resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
+def _min_api_error(err: ApiError) -> web.Response:
+    body = {
+        "Response": "Error",
+        "Message": err.message,
+        "HasWarning": False,
+        "Type": 2,
+        "RateLimit": {},
+        "Data": {},
+        "ParamWithError": err.other_info.get("param", ""),
+    }
+    return json_response(dumps(body), status=200)
+
+
+@web.middleware
+async def gateway(request: web.Request, handler) -> web.StreamResponse:
+    """Everything the real gateway does around a handler, in the order it matters."""
+    state = request.app[STATE]
+    state.stats.total += 1
+    state.stats.calls[request.path] += 1
+    state.requests_seen += 1
+    response = await _inject_faults(request, state)
+    key = api_key_of(request)
+    headers: dict[str, str] = {}
+    if response is None and key is None and state.config.require_api_key:
+        response = error_response(ApiError(401, AUTH_MESSAGE))
+    if response is None:
+        assert state.limiter is not None
+        decision = state.limiter.check(key or "anonymous")
+        headers = decision.headers
+        if not decision.allowed:
+            state.stats.rate_limited += 1
+            response = _rate_limited(request, decision.retry_after)
+    if response is None:
+        try:
+            response = await handler(request)
+        except ApiError as err:
+            response = (
+                _min_api_error(err)
+                if _is_min_api(request.path) and err.status != 401
+                else error_response(err)
+            )
+        except web.HTTPException as exc:
+            response = error_response(
+                ApiError(exc.status, f"{exc.reason}: {request.method} {request.path}")
+            )
+    response.headers.update(headers)
+    state.stats.statuses[response.status] += 1
+    if response.status == 429:
+        state.stats.status_429 += 1
+    return response
+
+
+def _endpoint(builder: Builder) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Adapt a pure (query, now) -> bytes builder; CPU work runs off the event loop."""
+
+    async def handle(request: web.Request) -> web.Response:
+        state = request.app[STATE]
+        now = int(state.clock())
+        query = dict(request.query)
+        loop = asyncio.get_running_loop()
+        body = await loop.run_in_executor(None, builder, query, now)
+        return json_response(body)
+
+    return handle
+
+
+def create_app(config: SimulatorConfig) -> web.Application:
+    """A fresh simulator app (its own counters, limiter and clock)."""
+    get_universe()  # build once up front so the first request is not slow
+    for symbol in ASSETS_BY_SYMBOL:
+        asset_path(symbol)
+    clock = clock_for(config)
+    state = AppState(config=config, clock=clock)
+    state.limiter = RateLimiter(config.rate_limit_per_second, config.rate_limit_per_minute)
+    app = web.Application(middlewares=[gateway])
+    app[STATE] = state
+    corrupt = config.faults.corrupt_every
+    for name, unit in PATH_UNITS.items():
+        history = functools.partial(_spot_history, unit=unit, corrupt=corrupt)
+        app.router.add_get(f"/spot/v1/historical/{name}", _endpoint(history))
+    app.router.add_get("/spot/v1/markets", _endpoint(spot.spot_markets))
+    app.router.add_get("/spot/v1/markets/instruments", _endpoint(spot.spot_instruments))
+    app.router.add_get("/data/exchanges/general", _endpoint(minapi.exchanges_general))
+    app.router.add_get("/asset/v1/top/list", _endpoint(toplist.top_list))
+    return app
+
+
+def _spot_history(query: Mapping[str, str], now: int, *, unit: int, corrupt: int) -> bytes:
+    return spot.spot_history(query, unit, now, corrupt)

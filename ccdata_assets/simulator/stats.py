@@ -1,0 +1,26 @@
+"""Request counters that tests and benchmarks read while the server runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SimulatorStats:
+    """Counts per path and per outcome. Mutated only on the server's event loop."""
+
+    calls: Counter[str] = field(default_factory=Counter)  # path -> requests received
+    statuses: Counter[int] = field(default_factory=Counter)  # HTTP status -> responses sent
+    faults: Counter[str] = field(default_factory=Counter)  # injected fault kind -> count
+    total: int = 0
+    status_429: int = 0  # HTTP 429 responses (rate limit and injected)
+    rate_limited: int = 0  # calls refused by the rate limiter (Data API 429 + Min API Type 99)
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.statuses.clear()
+        self.faults.clear()
+        self.total = 0
+        self.status_429 = 0
+        self.rate_limited = 0
