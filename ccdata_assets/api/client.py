@@ -9,6 +9,10 @@ at the configured rate, so calls are spaced 1/rate apart and no 1 s window ever 
 `calls_per_second` calls, nor any 60 s window more than `calls_per_minute`. A bucket as large as
 the limit would allow twice the limit in a window straddling a burst.
 
+Caveat: aiohttp itself resends an idempotent request once, without asking us, when a kept-alive
+connection turns out to be closed (RFC 9112 §9.3.1). Such a resend is not in `stats.calls` and
+does not pass the limiter; it is rare and usually never reached the server.
+
 The API key is sent only in the `authorization` header. Every server-supplied text that reaches
 an exception or a log line passes through `_redact`, and no aiohttp object (whose request_info
 holds the headers) is kept in an exception, as cause or context.

@@ -69,7 +69,7 @@ def plan_pages(start_ts: int, end_ts: int, unit_seconds: int, limit: int) -> lis
 def _timestamp(row: Any) -> int | None:
     if isinstance(row, Mapping):
         value = row.get("TIMESTAMP")
-        if isinstance(value, int | float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return int(value)
     return None
 
@@ -90,11 +90,18 @@ async def fetch_page(
         log.debug("%s: no data on or before %s (%s)", path, page.to_ts, exc.first)
         return []
     rows = data if isinstance(data, list) else []
-    # Keep only this page's own buckets: if the server moves the window (to_ts after "now",
-    # a misaligned to_ts) a neighbouring page's rows would otherwise come back twice.
-    low = max(start_ts, page.first_ts(unit_seconds))
-    high = min(end_ts, page.to_ts)
-    kept = [row for row in rows if (ts := _timestamp(row)) is not None and low <= ts <= high]
+    # Keep only rows whose bucket is one of this page's own: if the server moves the window
+    # (to_ts after "now", a misaligned to_ts) a neighbouring page's rows would otherwise come
+    # back twice. Rows with no usable or a misaligned TIMESTAMP inside the page are kept, for
+    # validation to quarantine with a reason.
+    bounds = bucket_bounds(start_ts, end_ts, unit_seconds)
+    low = max(bounds[0] if bounds else start_ts, page.first_ts(unit_seconds))
+    high = min(bounds[1] if bounds else end_ts, page.to_ts)
+    kept = [
+        row
+        for row in rows
+        if (ts := _timestamp(row)) is None or low <= ts - ts % unit_seconds <= high
+    ]
     if len(kept) != len(rows):
         log.debug("%s: dropped %d rows outside [%d, %d]", path, len(rows) - len(kept), low, high)
     return kept
@@ -115,7 +122,8 @@ async def fetch_range(
     flight; the client's semaphore and rate limiter do the real bounding), but each page is
     yielded only after all earlier ones, so rows come out sorted by TIMESTAMP and at most the
     window's pages wait in memory. A page before the instrument's first data
-    (`HistoryStartsLaterError`) yields `[]`; rows outside the page's own buckets are dropped.
+    (`HistoryStartsLaterError`) yields `[]`; rows timestamped outside the page's own buckets
+    are dropped, rows without a usable TIMESTAMP are passed on for validation to quarantine.
     Other API errors propagate and cancel the pages still in flight. Use it inside
     `contextlib.aclosing(...)` if you may stop early, so pending requests are cancelled at once.
     """
