@@ -1,0 +1,80 @@
+"""CCDataApiResource: embedded simulator by default, a URL otherwise, key kept out of sight."""
+
+from __future__ import annotations
+
+import asyncio
+
+import dagster as dg
+
+from ccdata_assets.api import CCDataApiResource, CCDataClient
+from ccdata_assets.settings import REAL_API_BASE_URL, ApiSettings
+from ccdata_assets.simulator import serve_in_thread
+from ccdata_assets_tests.api._support import KEY, run, sim_config
+
+
+def test_no_base_url_starts_the_embedded_simulator_and_says_so() -> None:
+    resource = CCDataApiResource()
+    assert resource.embedded and resource.source.startswith("simulated")
+
+    async def main() -> None:
+        async with resource.open() as client:
+            markets = await client.get("/spot/v1/markets")
+            assert "kraken" in markets and client.source == resource.source
+            assert client.base_url.startswith("http://127.0.0.1:")  # real HTTP, not in-process
+
+    run(main())
+    policy = resource._policy()
+    assert (policy["calls_per_second"], policy["calls_per_minute"]) == (40.0, 2400.0)
+
+
+def test_base_url_talks_to_that_server_with_real_key_defaults() -> None:
+    with serve_in_thread(sim_config()) as sim:
+        resource = CCDataApiResource(base_url=sim.base_url, api_key=KEY, max_retries=1)
+        assert resource.source == f"custom API at {sim.base_url}"
+        instruments = resource.run_sync(
+            lambda client: client.get("/spot/v1/markets/instruments", {"market": "kraken"})
+        )
+        assert "BTC-USD" in instruments["kraken"]["instruments"]
+        assert sim.stats.calls["/spot/v1/markets/instruments"] == 1
+    policy = resource._policy()
+    assert (policy["calls_per_second"], policy["calls_per_minute"]) == (10.0, 240.0)
+
+
+def test_run_sync_also_works_inside_a_running_loop() -> None:
+    with serve_in_thread(sim_config()) as sim:
+        resource = CCDataApiResource(base_url=sim.base_url, api_key=KEY)
+
+        async def inside_a_loop() -> dict:
+            return resource.run_sync(lambda client: client.get("/spot/v1/markets"))
+
+        assert "kraken" in asyncio.run(inside_a_loop())
+
+
+def test_from_settings_passes_the_key_as_an_env_var_never_the_value() -> None:
+    real = CCDataApiResource.from_settings(ApiSettings(REAL_API_BASE_URL, KEY), max_retries=2)
+    assert isinstance(real.api_key, dg.EnvVar) and real.api_key == "CCDATA_API_KEY"
+    assert real.source == "real (CoinDesk Data API)" and real.max_retries == 2
+    assert KEY not in repr(real)
+    embedded = CCDataApiResource.from_settings(ApiSettings(None))
+    assert embedded.api_key is None and embedded.embedded
+
+
+def test_resource_works_in_a_dagster_asset(monkeypatch) -> None:
+    with serve_in_thread(sim_config()) as sim:
+        monkeypatch.setenv("CCDATA_API_KEY", KEY)
+        seen: dict = {}
+
+        @dg.asset
+        def markets(api: CCDataApiResource) -> None:
+            async def fetch(client: CCDataClient) -> dict:
+                data = await client.get("/spot/v1/markets")
+                seen.update(client.stats.as_metadata(), source=client.source)
+                return data
+
+            assert "kraken" in api.run_sync(fetch)
+
+        resource = CCDataApiResource(base_url=sim.base_url, api_key=dg.EnvVar("CCDATA_API_KEY"))
+        result = dg.materialize([markets], resources={"api": resource})
+        assert result.success
+        assert seen["api_calls"] == 1 and seen["source"] == f"custom API at {sim.base_url}"
+        assert sim.stats.statuses[200] == 1  # the env var's key was accepted
