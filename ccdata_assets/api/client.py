@@ -244,7 +244,7 @@ class CCDataClient:
             body = None
         if status == 429:
             self.stats.rate_limited += 1
-        if status >= 400:
+        if status >= 300:  # redirects are not followed: the key must not travel elsewhere
             err = body.get("Err") if isinstance(body, dict) else None
             raise error_from_data_api(
                 status, err, path=path, params=query, retry_after=retry_after, clean=self._redact
@@ -254,7 +254,7 @@ class CCDataClient:
                 status=status, path=path, detail=f"sent a body that is not JSON (HTTP {status})"
             )
         if body.get("Response") == "Error":  # Min API (/data/...): errors come as HTTP 200
-            error = error_from_min_api(body, path=path, clean=self._redact)
+            error = error_from_min_api(body, path=path, retry_after=retry_after, clean=self._redact)
             if isinstance(error, ApiRateLimitedError):
                 self.stats.rate_limited += 1
             raise error

@@ -381,13 +381,19 @@ def error_from_data_api(
 
 
 def error_from_min_api(
-    body: dict[str, Any], *, path: str, clean: Callable[[str], str] = str
+    body: dict[str, Any],
+    *,
+    path: str,
+    retry_after: float | None = None,
+    clean: Callable[[str], str] = str,
 ) -> ApiError:
     """Map a Min API error (HTTP 200, `"Response": "Error"`) to a typed error; Type 99 = 429."""
     api_message = clean(str(body.get("Message") or ""))[:500] or None
     lowered = (api_message or "").lower()
     if body.get("Type") == 99 or "rate limit" in lowered:
-        return ApiRateLimitedError(status=200, path=path, api_message=api_message)
+        return ApiRateLimitedError(
+            retry_after=retry_after, status=200, path=path, api_message=api_message
+        )
     if "api key" in lowered or "auth" in lowered:
         return ApiAuthError(status=200, path=path, api_message=api_message)
     if "does not exist" in lowered:

@@ -231,6 +231,7 @@ def test_min_api_envelope_success_and_type_99_rate_limit() -> None:
             limited = [o for o in outcomes if isinstance(o, ApiRateLimitedError)]
             assert len(data) == 1 and data[0] and len(limited) == 2
             assert all(e.status == 200 for e in limited)  # Min API: HTTP 200, Type 99
+            assert all(e.retry_after is not None and e.retry_after >= 1 for e in limited)
             assert c.stats.rate_limited == 2 and sim.stats.rate_limited == 2
 
     run(main())
