@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from ccdata_assets.simulator import minapi, spot, toplist
+from ccdata_assets.simulator import futures, minapi, spot, toplist
 from ccdata_assets.simulator.catalog import ASSETS_BY_SYMBOL
 from ccdata_assets.simulator.config import SimulatorConfig, clock_for
 from ccdata_assets.simulator.errors import (
@@ -187,15 +187,30 @@ def create_app(config: SimulatorConfig) -> web.Application:
     app = web.Application(middlewares=[gateway])
     app[STATE] = state
     corrupt = config.faults.corrupt_every
-    for name, unit in PATH_UNITS.items():
-        history = functools.partial(_spot_history, unit=unit, corrupt=corrupt)
-        app.router.add_get(f"/spot/v1/historical/{name}", _endpoint(history))
-    app.router.add_get("/spot/v1/markets", _endpoint(spot.spot_markets))
-    app.router.add_get("/spot/v1/markets/instruments", _endpoint(spot.spot_instruments))
-    app.router.add_get("/data/exchanges/general", _endpoint(minapi.exchanges_general))
-    app.router.add_get("/asset/v1/top/list", _endpoint(toplist.top_list))
+    histories: dict[str, Callable[..., bytes]] = {
+        "/spot/v1/historical": spot.spot_history,
+        "/futures/v1/historical": futures.futures_history,
+        "/futures/v1/historical/funding-rate": futures.funding_history,
+        "/futures/v1/historical/open-interest": futures.open_interest_history,
+    }
+    for prefix, history in histories.items():
+        for name, unit in PATH_UNITS.items():
+            builder = functools.partial(_history, history, unit=unit, corrupt=corrupt)
+            app.router.add_get(f"{prefix}/{name}", _endpoint(builder))
+    snapshots: dict[str, Builder] = {
+        "/spot/v1/markets": spot.spot_markets,
+        "/spot/v1/markets/instruments": spot.spot_instruments,
+        "/futures/v1/markets": futures.futures_markets,
+        "/futures/v1/markets/instruments": futures.futures_instruments_endpoint,
+        "/data/exchanges/general": minapi.exchanges_general,
+        "/asset/v1/top/list": toplist.top_list,
+    }
+    for path, snapshot in snapshots.items():
+        app.router.add_get(path, _endpoint(snapshot))
     return app
 
 
-def _spot_history(query: Mapping[str, str], now: int, *, unit: int, corrupt: int) -> bytes:
-    return spot.spot_history(query, unit, now, corrupt)
+def _history(
+    history: Callable[..., bytes], query: Mapping[str, str], now: int, *, unit: int, corrupt: int
+) -> bytes:
+    return history(query, unit, now, corrupt)

@@ -14,7 +14,7 @@ from ccdata_assets.simulator.hashing import seed_of
 
 CORRUPTION_KINDS = (
     "high_below_low",  # HIGH < LOW
-    "negative_volume",  # VOLUME < 0
+    "negative_volume",  # VOLUME (or open interest / update count) < 0
     "missing_timestamp",  # TIMESTAMP key absent
     "non_numeric",  # CLOSE sent as a non-numeric string
     "misaligned_timestamp",  # TIMESTAMP not on a bucket boundary
@@ -31,16 +31,29 @@ def corruption_kind(key: str, unit: int, ts: int, every: int) -> str | None:
     return CORRUPTION_KINDS[(slot // every) % len(CORRUPTION_KINDS)]
 
 
+_HIGH_LOW = (("HIGH", "LOW"), ("HIGH_SETTLEMENT", "LOW_SETTLEMENT"))
+_NON_NEGATIVE = ("VOLUME", "CLOSE_SETTLEMENT", "TOTAL_FUNDING_RATE_UPDATES", "TOTAL_INDEX_UPDATES")
+_NUMERIC = ("CLOSE", "CLOSE_SETTLEMENT")
+
+
 def _corrupt(row: dict[str, object], kind: str, unit: int) -> dict[str, object]:
-    if kind == "high_below_low" and "LOW" in row:
-        row["HIGH"] = float(row["LOW"]) * 0.99  # type: ignore[arg-type]
-    elif kind == "negative_volume" and "VOLUME" in row:
-        row["VOLUME"] = -abs(float(row["VOLUME"])) - 1.5  # type: ignore[arg-type]
+    """Apply one corruption to the first fields of the row it can apply to."""
+    if kind == "high_below_low":
+        for high, low in _HIGH_LOW:
+            if high in row and low in row:
+                row[high] = float(row[low]) * 0.99  # type: ignore[arg-type]
+                break
+    elif kind == "negative_volume":
+        key = next((k for k in _NON_NEGATIVE if k in row), None)
+        if key is not None:
+            row[key] = -abs(float(row[key])) - 1.5  # type: ignore[arg-type]
     elif kind == "missing_timestamp":
         row.pop("TIMESTAMP", None)
-    elif kind == "non_numeric" and "CLOSE" in row:
-        row["CLOSE"] = "N/A"
-    elif kind == "misaligned_timestamp":
+    elif kind == "non_numeric":
+        key = next((k for k in _NUMERIC if k in row), None)
+        if key is not None:
+            row[key] = "N/A"
+    elif kind == "misaligned_timestamp" and "TIMESTAMP" in row:
         row["TIMESTAMP"] = int(row["TIMESTAMP"]) + max(1, unit // 4) + 7  # type: ignore[arg-type]
     return row
 

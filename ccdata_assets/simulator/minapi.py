@@ -12,6 +12,7 @@ import numpy as np
 
 from ccdata_assets.simulator.catalog import ASSETS_BY_SYMBOL, ExchangeSpec, grade_for
 from ccdata_assets.simulator.errors import ApiError, dumps, whole_as_int
+from ccdata_assets.simulator.futures_universe import VENUES, futures_by_market
 from ccdata_assets.simulator.hashing import unit_float
 from ccdata_assets.simulator.prices import log_level
 from ccdata_assets.simulator.universe import asset_path, get_universe
@@ -47,8 +48,31 @@ def _grade_split(ex: ExchangeSpec) -> dict[str, str]:
 
 
 def _volume_24h_usd(ex: ExchangeSpec, now: int) -> float:
-    insts = get_universe().spot_by_market[ex.market].values()
+    spot = get_universe().spot_by_market.get(ex.market)
+    insts = spot.values() if spot is not None else futures_by_market()[ex.market].values()
     return sum(i.daily_volume_usd for i in insts if i.status_at(now) == "ACTIVE")
+
+
+def _futures_only_exchanges() -> list[ExchangeSpec]:
+    """Derivatives venues without spot markets (BitMEX, Deribit, Hyperliquid) as profiles."""
+    return [
+        ExchangeSpec(
+            market=v.market,
+            name=v.name,
+            internal_name=v.internal_name,
+            minapi_id=v.minapi_id,
+            grade_points=v.grade_points,
+            country=v.country,
+            launch=v.launch,
+            style="concat",
+            quotes=(("USD", 1.0),),
+            size=v.size,
+            coverage=0.0,
+            trade_size_usd=v.trade_size_usd,
+        )
+        for v in VENUES
+        if v.spot_market is None
+    ]
 
 
 def _profile(
@@ -105,7 +129,8 @@ def exchanges_general(query: Mapping[str, str], now: int) -> bytes:
             400, f"tsym param is invalid. ({tsym} is not a known asset)", {"param": "tsym"}
         )
     tsym_usd = float(np.exp(log_level(asset_path(tsym), np.array([now], dtype=np.int64)))[0])
-    exchanges = sorted(get_universe().exchanges.values(), key=lambda e: (-e.grade_points, e.market))
+    known = [*get_universe().exchanges.values(), *_futures_only_exchanges()]
+    exchanges = sorted(known, key=lambda e: (-e.grade_points, e.market))
     data = {
         str(ex.minapi_id): _profile(ex, rank, tsym, tsym_usd, now)
         for rank, ex in enumerate(exchanges, start=1)
