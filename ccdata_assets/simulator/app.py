@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from ccdata_assets.simulator import futures, minapi, spot, toplist
+from ccdata_assets.simulator import futures, index, minapi, spot, toplist
 from ccdata_assets.simulator.catalog import ASSETS_BY_SYMBOL
 from ccdata_assets.simulator.config import SimulatorConfig, clock_for
 from ccdata_assets.simulator.errors import (
@@ -192,6 +192,7 @@ def create_app(config: SimulatorConfig) -> web.Application:
         "/futures/v1/historical": futures.futures_history,
         "/futures/v1/historical/funding-rate": futures.funding_history,
         "/futures/v1/historical/open-interest": futures.open_interest_history,
+        "/index/cc/v1/historical": index.index_history,
     }
     for prefix, history in histories.items():
         for name, unit in PATH_UNITS.items():
@@ -202,6 +203,7 @@ def create_app(config: SimulatorConfig) -> web.Application:
         "/spot/v1/markets/instruments": spot.spot_instruments,
         "/futures/v1/markets": futures.futures_markets,
         "/futures/v1/markets/instruments": futures.futures_instruments_endpoint,
+        "/index/cc/v1/markets/instruments": index.index_instruments_endpoint,
         "/data/exchanges/general": minapi.exchanges_general,
         "/asset/v1/top/list": toplist.top_list,
     }

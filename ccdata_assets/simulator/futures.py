@@ -242,7 +242,7 @@ def funding_history(query: Mapping[str, str], unit: int, now: int, corrupt_every
     _not_before(inst, to_ts, first, unit, "funding rate update")
     starts = page_starts(first, to_ts, inst.cutoff(now), unit, q.limit)
     g = series.grid(starts, unit, first, inst.cutoff(now), inst.key + "|fr")
-    o = series.ohlc(funding_rate(inst, g.times), g)
+    o = series.ohlc(series.evaluate(g, lambda t: funding_rate(inst, t)), g)
     available = _head_fields(inst, unit, starts, "934")
     available["INTERVAL_MS"] = jr.const("INTERVAL_MS", inst.funding_interval_ms)
     sig, min_exp = 6, -10
@@ -289,8 +289,9 @@ def open_interest_history(
     cutoff = inst.cutoff(now)
     starts = page_starts(first, to_ts, cutoff, unit, q.limit)
     g = series.grid(starts, unit, first, cutoff, inst.key + "|oi")
-    settle = open_interest(inst, g.times)
-    mark = np.exp(futures_model(inst).log_price(g.times.ravel())).reshape(g.times.shape)
+    settle = series.evaluate(g, lambda t: open_interest(inst, t))
+    log_price = futures_model(inst).log_price
+    mark = series.evaluate(g, lambda t: np.exp(log_price(t)))
     settle = jr.to_float(*jr.quantize(settle, 10, -3))  # serve what the exchange reports
     mark = jr.to_float(*jr.quantize(mark, 10, -8))
     quote = settle * mark

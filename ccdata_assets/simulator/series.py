@@ -9,6 +9,7 @@ always yields the same value, so closes agree across days, hours and minutes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,12 +24,19 @@ class Grid:
     """Sample instants per bucket: column 0 = previous close instant, then the messages."""
 
     starts: np.ndarray
-    times: np.ndarray  # (n, 2 + INTERIOR_SAMPLES + 1): prev-close, first msg, interior..., last msg
+    times: np.ndarray  # (n, 3 + interior): prev-close, first msg, interior..., last msg
     has_prev: np.ndarray  # False for the first data bucket (OPEN = first message)
     span: np.ndarray  # seconds of data in the bucket
 
 
-def grid(starts: np.ndarray, unit: int, first_ts: int, cutoff: int, key: str) -> Grid:
+def grid(
+    starts: np.ndarray,
+    unit: int,
+    first_ts: int,
+    cutoff: int,
+    key: str,
+    interior: int = INTERIOR_SAMPLES,
+) -> Grid:
     """Sample instants for buckets ``starts`` of an instrument whose data begins at ``first_ts``."""
     t_first = np.maximum(starts, first_ts)
     t_last = np.minimum(starts + unit - 1, cutoff)
@@ -36,14 +44,24 @@ def grid(starts: np.ndarray, unit: int, first_ts: int, cutoff: int, key: str) ->
     bucket = starts // unit
     seed = seed_of(key, "grid", unit)
     cols = [starts - 1, t_first]
-    for j in range(INTERIOR_SAMPLES):
+    for j in range(interior):
         u = uniform(seed ^ (j + 1), bucket)
-        cols.append(t_first + np.floor(span * (j + u) / INTERIOR_SAMPLES).astype(np.int64))
+        cols.append(t_first + np.floor(span * (j + u) / interior).astype(np.int64))
     cols.append(t_last)
     has_prev = starts > first_ts
     times = np.stack(cols, axis=1)
     times[~has_prev, 0] = t_first[~has_prev]
     return Grid(starts, times, has_prev, span)
+
+
+def evaluate(g: Grid, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``fn`` at every grid instant, evaluating each previous-close instant only once.
+
+    Column 0 of row i (start - 1) is row i-1's last message instant, so it is copied.
+    """
+    inner = fn(g.times[:, 1:].ravel()).reshape(g.times.shape[0], -1)
+    first_open = fn(g.times[:1, 0])
+    return np.concatenate([np.concatenate((first_open, inner[:-1, -1]))[:, None], inner], axis=1)
 
 
 @dataclass
