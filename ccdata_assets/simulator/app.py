@@ -20,6 +20,7 @@ from ccdata_assets.simulator.errors import (
     json_response,
 )
 from ccdata_assets.simulator.limits import RateLimiter
+from ccdata_assets.simulator.pagecache import PageCache
 from ccdata_assets.simulator.params import PATH_UNITS
 from ccdata_assets.simulator.stats import SimulatorStats
 from ccdata_assets.simulator.universe import asset_path, get_universe
@@ -34,6 +35,7 @@ class AppState:
     clock: Callable[[], float]
     stats: SimulatorStats = field(default_factory=SimulatorStats)
     limiter: RateLimiter | None = None
+    pages: PageCache | None = None
     requests_seen: int = 0
 
 
@@ -132,16 +134,15 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
     state.requests_seen += 1
     response = await _inject_faults(request, state)
     key = api_key_of(request)
-    headers: dict[str, str] = {}
+    assert state.limiter is not None
     if response is None and key is None and state.config.require_api_key:
         response = error_response(ApiError(401, AUTH_MESSAGE))
-    if response is None:
-        assert state.limiter is not None
-        decision = state.limiter.check(key or "anonymous")
-        headers = decision.headers
-        if not decision.allowed:
-            state.stats.rate_limited += 1
-            response = _rate_limited(request, decision.retry_after)
+    # Refused calls (injected faults, 401) are not counted but still describe the quota.
+    decision = state.limiter.check(key or "anonymous", consume=response is None)
+    headers = decision.headers
+    if response is None and not decision.allowed:
+        state.stats.rate_limited += 1
+        response = _rate_limited(request, decision.retry_after)
     if response is None:
         try:
             response = await handler(request)
@@ -162,15 +163,28 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def _endpoint(builder: Builder) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Adapt a pure (query, now) -> bytes builder; CPU work runs off the event loop."""
+def _endpoint(
+    builder: Builder, unit: int | None = None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Adapt a pure (query, now) -> bytes builder; CPU work runs off the event loop.
+
+    History endpoints (``unit`` given) reuse cached bytes of pages whose buckets have closed.
+    """
 
     async def handle(request: web.Request) -> web.Response:
         state = request.app[STATE]
         now = int(state.clock())
         query = dict(request.query)
-        loop = asyncio.get_running_loop()
-        body = await loop.run_in_executor(None, builder, query, now)
+        pages = state.pages
+        key = pages.key(request.path, query, unit, now) if pages is not None and unit else None
+        body = pages.get(key) if pages is not None and key is not None else None
+        if body is not None:
+            state.stats.page_cache_hits += 1
+        else:
+            loop = asyncio.get_running_loop()
+            body = await loop.run_in_executor(None, builder, query, now)
+            if pages is not None and key is not None:
+                pages.put(key, body)
         return json_response(body)
 
     return handle
@@ -184,6 +198,8 @@ def create_app(config: SimulatorConfig) -> web.Application:
     clock = clock_for(config)
     state = AppState(config=config, clock=clock)
     state.limiter = RateLimiter(config.rate_limit_per_second, config.rate_limit_per_minute)
+    if config.page_cache_mb > 0:
+        state.pages = PageCache(config.page_cache_mb * 1024 * 1024)
     app = web.Application(middlewares=[gateway])
     app[STATE] = state
     corrupt = config.faults.corrupt_every
@@ -197,7 +213,7 @@ def create_app(config: SimulatorConfig) -> web.Application:
     for prefix, history in histories.items():
         for name, unit in PATH_UNITS.items():
             builder = functools.partial(_history, history, unit=unit, corrupt=corrupt)
-            app.router.add_get(f"{prefix}/{name}", _endpoint(builder))
+            app.router.add_get(f"{prefix}/{name}", _endpoint(builder, unit))
     snapshots: dict[str, Builder] = {
         "/spot/v1/markets": spot.spot_markets,
         "/spot/v1/markets/instruments": spot.spot_instruments,

@@ -30,6 +30,7 @@ class SimulatorConfig:
     rate_limit_per_second: int = 50
     rate_limit_per_minute: int = 3000
     faults: FaultConfig = field(default_factory=FaultConfig)
+    page_cache_mb: int = 128  # closed history pages kept in memory; 0 disables
 
 
 def clock_for(config: SimulatorConfig):

@@ -144,7 +144,26 @@ def _literal(n: int, data: bytes, present: np.ndarray | None) -> np.ndarray:
     return np.where(present[:, None], chars, _SKIP)
 
 
-def _number_blocks(f: Field, n: int) -> list[np.ndarray]:
+_Memo = dict[tuple[int, int, int], tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]]
+
+
+def _number_blocks(f: Field, n: int, memo: _Memo) -> list[np.ndarray]:
+    """Blocks for one numeric field; fields sharing arrays (CLOSE, LAST_TRADE_PRICE) render once."""
+    ident = (id(f.ints), id(f.mant), id(f.exp))
+    if ident not in memo:
+        memo[ident] = _render_field(f)
+    neg, rendered = memo[ident]
+    if f.present is not None:
+        neg = neg & f.present
+    blocks = [_literal(n, b"-", neg)] if neg.any() else []
+    for chars, keep in rendered:
+        if f.present is not None:
+            keep = keep & f.present[:, None]
+        blocks.append(np.where(keep, chars, _SKIP))
+    return blocks
+
+
+def _render_field(f: Field) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     k: np.ndarray | None
     if f.ints is not None:
         v, k = f.ints, None
@@ -157,15 +176,7 @@ def _number_blocks(f: Field, n: int) -> list[np.ndarray]:
         k = np.maximum(-e, 0)
     if d.size and float(d.max()) >= _MAX_EXACT:
         raise ValueError(f"{f.key}: number too large to encode exactly")
-    neg = v < 0
-    if f.present is not None:
-        neg &= f.present
-    blocks = [_literal(n, b"-", neg)] if neg.any() else []
-    for chars, keep in _render(d, k):
-        if f.present is not None:
-            keep = keep & f.present[:, None]
-        blocks.append(np.where(keep, chars, _SKIP))
-    return blocks
+    return v < 0, _render(d, k)
 
 
 def encode_rows(
@@ -186,6 +197,7 @@ def encode_rows(
     if fields[0].present is not None:
         raise ValueError("first field must always be present")
     blocks: list[np.ndarray] = []
+    memo: _Memo = {}
     pending = b""  # adjacent constant text is merged into one block
     pending_present: np.ndarray | None = None
 
@@ -203,7 +215,7 @@ def encode_rows(
         pending += head + (f.literal or b"")
         if f.literal is None:
             flush()
-            blocks.extend(_number_blocks(f, n))
+            blocks.extend(_number_blocks(f, n, memo))
     if pending_present is not None:
         flush()
         pending_present = None

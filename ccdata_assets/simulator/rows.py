@@ -59,11 +59,12 @@ def split_exact(
 def candle_fields(c: Candles, side_unknown: bool) -> dict[str, jr.Field]:
     """Every OHLC/OHLC_TRADE/TRADE/VOLUME field of trade candles, keyed by API name."""
     present = None if c.traded.all() else c.traded
+    close_m, close_e = jr.quantize(c.close, PRICE_SIG)  # shared: LAST_TRADE_PRICE is the close
     out: dict[str, jr.Field] = {
         "OPEN": jr.decimals("OPEN", c.open, PRICE_SIG),
         "HIGH": jr.decimals("HIGH", c.high, PRICE_SIG),
         "LOW": jr.decimals("LOW", c.low, PRICE_SIG),
-        "CLOSE": jr.decimals("CLOSE", c.close, PRICE_SIG),
+        "CLOSE": jr.exact("CLOSE", close_m, close_e),
         "FIRST_TRADE_TIMESTAMP": jr.ints("FIRST_TRADE_TIMESTAMP", c.first_ts, present),
         "LAST_TRADE_TIMESTAMP": jr.ints("LAST_TRADE_TIMESTAMP", c.last_ts, present),
         "FIRST_TRADE_PRICE": jr.decimals(
@@ -73,7 +74,9 @@ def candle_fields(c: Candles, side_unknown: bool) -> dict[str, jr.Field]:
         "HIGH_TRADE_TIMESTAMP": jr.ints("HIGH_TRADE_TIMESTAMP", c.high_ts, present),
         "LOW_TRADE_PRICE": jr.decimals("LOW_TRADE_PRICE", c.low_px, PRICE_SIG, present=present),
         "LOW_TRADE_TIMESTAMP": jr.ints("LOW_TRADE_TIMESTAMP", c.low_ts, present),
-        "LAST_TRADE_PRICE": jr.decimals("LAST_TRADE_PRICE", c.close, PRICE_SIG, present=present),
+        "LAST_TRADE_PRICE": jr.Field(
+            "LAST_TRADE_PRICE", mant=close_m, exp=close_e, present=present
+        ),
     }
     buy, sell, unknown = split_exact(c.trades, c.buy_share, side_unknown)
     out["TOTAL_TRADES"] = jr.ints("TOTAL_TRADES", c.trades)

@@ -16,6 +16,7 @@ class SimulatorStats:
     total: int = 0
     status_429: int = 0  # HTTP 429 responses (rate limit and injected)
     rate_limited: int = 0  # calls refused by the rate limiter (Data API 429 + Min API Type 99)
+    page_cache_hits: int = 0  # history pages served from the closed-page cache
 
     def reset(self) -> None:
         self.calls.clear()
@@ -24,3 +25,4 @@ class SimulatorStats:
         self.total = 0
         self.status_429 = 0
         self.rate_limited = 0
+        self.page_cache_hits = 0

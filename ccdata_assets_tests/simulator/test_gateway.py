@@ -13,6 +13,7 @@ import time
 import pytest
 
 from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_thread
+from ccdata_assets.simulator.config import NOW_ENV, clock_for
 from ccdata_assets.simulator.faults import CORRUPTION_KINDS
 from ccdata_assets.simulator.limits import WINDOWS
 
@@ -29,6 +30,7 @@ def test_missing_key_is_401_with_the_real_body_and_keys_are_accepted_three_ways(
     err = reply.json()["Err"]
     assert reply.json()["Data"] == {}
     assert err["message"].startswith("API key required, please refer to the documentation")
+    assert "X-RateLimit-Limit" in reply.headers
     assert fetch(sim.base_url, DAYS, PARAMS, key="abc").status == 200
     assert fetch(sim.base_url, DAYS, {**PARAMS, "api_key": "abc"}, key=None).status == 200
     with serve_in_thread(SimulatorConfig(now=NOW, require_api_key=False)) as open_sim:
@@ -71,6 +73,7 @@ def test_injected_status_faults_and_retry_after():
     codes = [r.status for r in statuses]
     assert codes == [200, 429, 200, 429, 500, 429, 200, 429, 200, 500]
     assert statuses[1].headers["Retry-After"] == "3"
+    assert all("X-RateLimit-Remaining-All" in r.headers for r in statuses)
     assert statuses[4].json()["Err"]["message"]
     assert sim.stats.faults["status_429"] == 4 and sim.stats.faults["status_500"] == 2
 
@@ -122,6 +125,17 @@ def test_corrupt_rows_rotate_kinds_and_are_stable_across_fetches():
     assert set(bad) == set(CORRUPTION_KINDS)
 
 
+def test_clock_comes_from_config_then_environment(monkeypatch):
+    monkeypatch.setenv(NOW_ENV, "1700000000")
+    assert clock_for(SimulatorConfig())() == 1_700_000_000
+    assert clock_for(SimulatorConfig(now=5.0))() == 5.0
+    monkeypatch.setenv(NOW_ENV, "yesterday")
+    with pytest.raises(ValueError, match=NOW_ENV):
+        clock_for(SimulatorConfig())
+    monkeypatch.delenv(NOW_ENV)
+    assert abs(clock_for(SimulatorConfig())() - time.time()) < 5
+
+
 def test_same_request_same_bytes_in_another_process(sim):
     urls = [
         (DAYS, {**PARAMS, "limit": "2000"}),
@@ -147,6 +161,22 @@ def test_same_request_same_bytes_in_another_process(sim):
         timeout=60,
     )
     assert json.loads(out.stdout) == here
+
+
+def test_closed_pages_are_cached_and_live_pages_are_not():
+    with serve_in_thread(SimulatorConfig(now=NOW)) as sim:
+        closed = [fetch(sim.base_url, DAYS, {**PARAMS, "limit": "500"}) for _ in range(3)]
+        live = [fetch(sim.base_url, DAYS, {**PARAMS, "to_ts": str(NOW)}) for _ in range(2)]
+        default = [
+            fetch(sim.base_url, DAYS, {"market": "kraken", "instrument": "BTC-USD"})
+            for _ in range(2)
+        ]
+    assert closed[0].body == closed[1].body == closed[2].body
+    assert live[0].body == live[1].body and default[0].body == default[1].body
+    assert sim.stats.page_cache_hits == 2
+    with serve_in_thread(SimulatorConfig(now=NOW, page_cache_mb=0)) as uncached:
+        assert fetch(uncached.base_url, DAYS, {**PARAMS, "limit": "500"}).body == closed[0].body
+        assert uncached.stats.page_cache_hits == 0
 
 
 @pytest.mark.parametrize("path", ["/nope", "/spot/v1/historical/weeks"])

@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
+from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.simulator.universe import SpotInstrument, get_universe
 
-from .conftest import NOW
+from .conftest import NOW, fetch
 
 DAYS, HOURS, MINUTES = (
     "/spot/v1/historical/days",
@@ -206,17 +207,24 @@ def test_fill_rows_are_flat_with_trade_keys_absent_and_fill_false_omits_them(get
     assert any(r["TOTAL_TRADES"] == 0 for r in hours)  # illiquid pairs also have silent hours
 
 
-def test_open_candle_is_partial_and_closes_at_the_current_price(get):
+def test_open_candle_is_partial_and_completes_once_the_bucket_closes(get):
     rows = get(DAYS, market="kraken", instrument="BTC-USD", limit=3).json()["Data"]
-    last = rows[-1]
-    assert last["TIMESTAMP"] == NOW // DAY * DAY
-    assert last["LAST_TRADE_TIMESTAMP"] <= NOW
+    live = rows[-1]
+    assert live["TIMESTAMP"] == NOW // DAY * DAY and live["LAST_TRADE_TIMESTAMP"] <= NOW
     minute = get(MINUTES, market="kraken", instrument="BTC-USD", limit=1).json()["Data"][-1]
     assert minute["TIMESTAMP"] == NOW // MINUTE * MINUTE
-    assert last["CLOSE"] == minute["CLOSE"] or minute["TOTAL_TRADES"] == 0
-    # A full day has clearly more volume than the first two-thirds of one, on average.
-    full = [r["VOLUME"] for r in rows[:-1]]
-    assert last["VOLUME"] < 3 * max(full)
+    assert live["CLOSE"] == minute["CLOSE"] or minute["TOTAL_TRADES"] == 0
+    later = SimulatorConfig(
+        now=NOW + DAY, rate_limit_per_second=1000, rate_limit_per_minute=100_000
+    )
+    with serve_in_thread(later) as tomorrow:
+        params = {"market": "kraken", "instrument": "BTC-USD", "limit": "1", "to_ts": str(NOW)}
+        closed = fetch(tomorrow.base_url, DAYS, params).json()["Data"][0]
+    assert closed["TIMESTAMP"] == live["TIMESTAMP"] and closed["OPEN"] == live["OPEN"]
+    assert closed["LAST_TRADE_TIMESTAMP"] > NOW
+    elapsed = (NOW - live["TIMESTAMP"] + 1) / DAY
+    assert abs(live["QUOTE_VOLUME"] / closed["QUOTE_VOLUME"] / elapsed - 1) < 0.05
+    assert live["TOTAL_TRADES"] < closed["TOTAL_TRADES"]
 
 
 def test_ohlc_invariants_over_large_pages(get):
