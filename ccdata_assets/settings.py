@@ -99,10 +99,10 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
     base_url = _get(env, "DATA_API_BASE_URL")
     if base_url is not None:
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise ConfigError(
-                f"DATA_API_BASE_URL must be an http(s) URL such as {REAL_API_BASE_URL}, "
-                f"got {base_url!r}."
+                f"DATA_API_BASE_URL must be an http(s) URL without a query string, such as "
+                f"{REAL_API_BASE_URL}; put the key in CCDATA_API_KEY."
             )
         return ApiSettings(base_url=base_url.rstrip("/"), api_key=key)
     if key is not None:

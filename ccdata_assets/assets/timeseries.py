@@ -192,9 +192,9 @@ def _day(ts: int) -> str:
 
 
 def _failure_message(failures: Mapping[str, str]) -> str:
-    shown = "; ".join(f"{key}: {reason}" for key, reason in sorted(failures.items())[:5])
+    shown = "; ".join(f"{key}: {why.rstrip('.')}" for key, why in sorted(failures.items())[:5])
     more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
     return (
-        f"{len(failures)} instrument(s) could not be fetched, all others were written: "
-        f"{shown}{more}. Re-run these partitions once the cause is fixed."
+        f"{len(failures)} instrument(s) could not be fetched and all others were written "
+        f"(re-run these partitions once the cause is fixed): {shown}{more}."
     )

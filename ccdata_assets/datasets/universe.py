@@ -34,9 +34,12 @@ def spot_universe(
     settings: UniverseSettings,
 ) -> list[str]:
     """Partition keys `<exchange>:<mapped instrument>`, sorted."""
-    graded = exchanges.filter(
-        pl.col("grade").is_in(grades_at_least(settings.min_exchange_grade))
-    ).get_column("internal_name")
+    # The Min API names exchanges "Coinbase", "CryptoDotCom"; the Data API says "coinbase".
+    graded = (
+        exchanges.filter(pl.col("grade").is_in(grades_at_least(settings.min_exchange_grade)))
+        .get_column("internal_name")
+        .str.to_lowercase()
+    )
     top = top_assets(assets, market_data, settings.top_n_assets)
     chosen = instruments.filter(
         (pl.col("instrument_status_on_exchange") == "ACTIVE")

@@ -51,9 +51,18 @@ def test_spot_day_candle_maps_every_documented_field() -> None:
     assert parsed.quarantined.is_empty()
     row = parsed.clean.row(0, named=True)
     assert row["datetime"] == datetime(2025, 6, 5)
-    assert (row["exchange"], row["symbol"], row["symbol_unmapped"]) == ("kraken", "BTC-USD", "XXBTZUSD")
+    assert (row["exchange"], row["symbol"], row["symbol_unmapped"]) == (
+        "kraken",
+        "BTC-USD",
+        "XXBTZUSD",
+    )
     assert (row["base"], row["quote"], row["base_id"], row["quote_id"]) == ("BTC", "USD", 1, 5)
-    assert (row["open"], row["high"], row["low"], row["close"]) == (104745.4, 105948.1, 103816.5, 103816.6)
+    assert (row["open"], row["high"], row["low"], row["close"]) == (
+        104745.4,
+        105948.1,
+        103816.5,
+        103816.6,
+    )
     assert row["last_trade_timestamp"] == datetime(2025, 6, 5, 16, 39, 54)
     assert row["total_trades"] == 15141 and row["volume"] == pytest.approx(570.57588134)
     assert row["quote_volume_unknown"] == 0
@@ -91,7 +100,9 @@ def test_bad_candles_go_to_quarantine_with_their_reason(change, reason) -> None:
 
 
 def test_spot_instruments_sample() -> None:
-    parsed = parse_snapshot(SPOT_INSTRUMENTS, SPOT_INSTRUMENTS.outputs[0], sample("spot_markets_instruments"))
+    parsed = parse_snapshot(
+        SPOT_INSTRUMENTS, SPOT_INSTRUMENTS.outputs[0], sample("spot_markets_instruments")
+    )
     row = parsed.clean.row(0, named=True)
     assert (row["exchange_internal_name"], row["mapped_instrument_symbol"]) == ("kraken", "BTC-USD")
     assert row["exchange_instrument_symbol_raw"] == "XXBTZUSD"
@@ -102,7 +113,9 @@ def test_spot_instruments_sample() -> None:
 
 def test_spot_markets_sample() -> None:
     stamps = {"_RETRIEVED_AT": 1749168000}
-    parsed = parse_snapshot(SPOT_EXCHANGES, SPOT_EXCHANGES.outputs[0], sample("spot_markets"), stamps)
+    parsed = parse_snapshot(
+        SPOT_EXCHANGES, SPOT_EXCHANGES.outputs[0], sample("spot_markets"), stamps
+    )
     row = parsed.clean.row(0, named=True)
     assert row["exchange_internal_name"] == "kraken"
     assert (row["instruments_active_count"], row["instruments_retired_count"]) == (1042, 132)
@@ -115,7 +128,12 @@ def test_asset_top_list_sample_fills_assets_and_market_data() -> None:
     stamps = {"_SNAPSHOT_DAY": 1749168000, "_RETRIEVED_AT": 1749170000}
     assets = parse_snapshot(ASSETS, ASSETS.outputs[0], payload, stamps).clean
     market = parse_snapshot(ASSETS, ASSETS.outputs[1], payload, stamps).clean
-    assert assets.select("asset_id", "symbol", "name", "id_legacy").row(0) == (1, "BTC", "Bitcoin", 1182)
+    assert assets.select("asset_id", "symbol", "name", "id_legacy").row(0) == (
+        1,
+        "BTC",
+        "Bitcoin",
+        1182,
+    )
     assert assets.get_column("launch_date").to_list() == [datetime(2009, 1, 3)]
     row = market.row(0, named=True)
     assert row["snapshot_ts"] == datetime(2025, 6, 6)

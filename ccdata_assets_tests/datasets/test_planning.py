@@ -33,7 +33,9 @@ def test_plan_groups_keys_per_instrument_and_stops_before_the_open_candle() -> N
     planned = plan(keys, HOUR, {}, NOW)
     # 12:30 on the 10th: the 12:00 candle is still open, 11:00 is the last closed one.
     assert planned[BTC] == [Span(ts(2026, 1, 9), ts(2026, 1, 10, 11))]
-    assert planned[InstrumentKey("binance", "ETH-USDT")] == [Span(ts(2026, 1, 9), ts(2026, 1, 9, 23))]
+    assert planned[InstrumentKey("binance", "ETH-USDT")] == [
+        Span(ts(2026, 1, 9), ts(2026, 1, 9, 23))
+    ]
 
 
 def test_plan_clamps_to_listing_and_delisting() -> None:

@@ -12,7 +12,10 @@ SETTINGS = UniverseSettings(
     start_date=date(2025, 1, 1),
 )
 EXCHANGES = pl.DataFrame(
-    {"internal_name": ["binance", "kraken", "shadyx", "coinbase"], "grade": ["AA", "BB", "C", "AAA"]}
+    {
+        "internal_name": ["binance", "kraken", "shadyx", "coinbase"],
+        "grade": ["AA", "BB", "C", "AAA"],
+    }
 )
 ASSETS = pl.DataFrame({"asset_id": [1, 2, 3], "symbol": ["BTC", "ETH", "DOGE"]})
 MARKET = pl.DataFrame(
