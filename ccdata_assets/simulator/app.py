@@ -44,23 +44,16 @@ STATE: web.AppKey[AppState] = web.AppKey("ccdata_simulator_state", AppState)
 
 def api_key_of(request: web.Request) -> str | None:
     """The key from ``authorization: Apikey <k>`` (also Basic/Bearer/bare), x-api-key, or query."""
-    auth = request.headers.get("Authorization", "").strip()
-    if auth:
-        parts = auth.split(None, 1)
-        key = (
-            parts[1]
-            if len(parts) == 2 and parts[0].lower() in ("apikey", "basic", "bearer")
-            else auth
-        )
-        if key.strip():
-            return key.strip()
-    for name in ("x-api-key",):
-        if request.headers.get(name, "").strip():
-            return request.headers[name].strip()
-    for name in ("api_key", "apiKey"):
-        if request.query.get(name, "").strip():
-            return request.query[name].strip()
-    return None
+    parts = request.headers.get("Authorization", "").split(None, 1)
+    if parts and parts[0].lower() in ("apikey", "basic", "bearer"):
+        parts = parts[1:]
+    candidates = [
+        " ".join(parts),
+        request.headers.get("x-api-key", ""),
+        request.query.get("api_key", ""),
+        request.query.get("apiKey", ""),
+    ]
+    return next((c.strip() for c in candidates if c.strip()), None)
 
 
 def _is_min_api(path: str) -> bool:

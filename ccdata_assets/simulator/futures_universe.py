@@ -332,4 +332,8 @@ def find_futures(market: str, instrument: str) -> FuturesInstrument | None:
     mapped = futures_by_market().get(market)
     if mapped is None:
         return None
-    return mapped.get(instrument) or _futures_unmapped()[market].get(instrument)
+    return (
+        mapped.get(instrument)
+        or _futures_unmapped()[market].get(instrument)
+        or mapped.get(instrument.upper())
+    )

@@ -224,7 +224,11 @@ class Universe:
         by_mapped = self.spot_by_market.get(market)
         if by_mapped is None:
             return None
-        return by_mapped.get(instrument) or self.spot_unmapped[market].get(instrument)
+        return (
+            by_mapped.get(instrument)
+            or self.spot_unmapped[market].get(instrument)
+            or by_mapped.get(instrument.upper())
+        )
 
 
 @cache
