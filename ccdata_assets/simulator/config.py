@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 NOW_ENV = "CCDATA_SIM_NOW"
+PLATFORM_NOW_ENV = "CCDATA_NOW"
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,9 @@ class FaultConfig:
 class SimulatorConfig:
     """How one simulator instance behaves."""
 
-    now: float | None = None  # fixed "now" (epoch seconds); None = env CCDATA_SIM_NOW or wall clock
+    now: float | None = (
+        None  # fixed "now" (epoch s); None = env CCDATA_SIM_NOW / CCDATA_NOW / wall clock
+    )
     require_api_key: bool = True
     rate_limit_per_second: int = 50
     rate_limit_per_minute: int = 3000
@@ -33,17 +38,41 @@ class SimulatorConfig:
     page_cache_mb: int = 128  # closed history pages kept in memory; 0 disables
 
 
-def clock_for(config: SimulatorConfig):
-    """A zero-argument function returning the simulated "now" in epoch seconds."""
-    fixed = config.now
-    if fixed is None:
-        raw = os.environ.get(NOW_ENV, "").strip()
+def _parse_instant(name: str, raw: str) -> float:
+    """Epoch seconds, or an ISO 8601 time (naive = UTC), as the platform's clock accepts."""
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be epoch seconds or an ISO 8601 time, got {raw!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _pinned_from_env() -> float | None:
+    for name in (NOW_ENV, PLATFORM_NOW_ENV):
+        raw = os.environ.get(name, "").strip()
         if raw:
-            try:
-                fixed = float(raw)
-            except ValueError as exc:
-                raise ValueError(f"{NOW_ENV} must be epoch seconds, got {raw!r}") from exc
-    if fixed is not None:
-        value = float(fixed)
+            return _parse_instant(name, raw)
+    return None
+
+
+def clock_for(config: SimulatorConfig) -> Callable[[], float]:
+    """A zero-argument function returning the simulated "now" in epoch seconds.
+
+    ``config.now`` wins; otherwise CCDATA_SIM_NOW, then the platform's CCDATA_NOW (so a pinned
+    platform run and its embedded simulator share one clock), then the wall clock. The
+    environment is read on every call, like the platform's clock, and validated up front.
+    """
+    if config.now is not None:
+        value = float(config.now)
         return lambda: value
-    return time.time
+    _pinned_from_env()  # fail fast on a malformed value
+
+    def now() -> float:
+        pinned = _pinned_from_env()
+        return time.time() if pinned is None else pinned
+
+    return now

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_thread
-from ccdata_assets.simulator.config import NOW_ENV, clock_for
+from ccdata_assets.simulator.config import NOW_ENV, PLATFORM_NOW_ENV, clock_for
 from ccdata_assets.simulator.faults import CORRUPTION_KINDS
 from ccdata_assets.simulator.limits import WINDOWS
 
@@ -126,13 +126,18 @@ def test_corrupt_rows_rotate_kinds_and_are_stable_across_fetches():
 
 
 def test_clock_comes_from_config_then_environment(monkeypatch):
+    monkeypatch.delenv(NOW_ENV, raising=False)
+    monkeypatch.setenv(PLATFORM_NOW_ENV, "2026-01-31T12:00:00")
+    clock = clock_for(SimulatorConfig())
+    assert clock() == 1_769_860_800  # the platform's pinned clock, ISO form, naive = UTC
     monkeypatch.setenv(NOW_ENV, "1700000000")
-    assert clock_for(SimulatorConfig())() == 1_700_000_000
+    assert clock() == 1_700_000_000  # CCDATA_SIM_NOW wins, and is read per call
     assert clock_for(SimulatorConfig(now=5.0))() == 5.0
     monkeypatch.setenv(NOW_ENV, "yesterday")
     with pytest.raises(ValueError, match=NOW_ENV):
         clock_for(SimulatorConfig())
     monkeypatch.delenv(NOW_ENV)
+    monkeypatch.delenv(PLATFORM_NOW_ENV)
     assert abs(clock_for(SimulatorConfig())() - time.time()) < 5
 
 
