@@ -77,17 +77,12 @@ class WarehouseIOManager(ConfigurableIOManager):
             for batch in batches:  # each batch is written as it arrives
                 written += session.upsert(table.name, batch.rows)
                 quarantined += _quarantine(session, table, batch)
+        # One run may cover many partitions and every partition's materialisation carries this
+        # metadata, so the counts are the run's, and the column schema stays on the definition.
         metadata: dict[str, Any] = {"rows_written": written, "rows_quarantined": quarantined}
         if isinstance(obj, BatchStream):
             metadata.update(obj.metadata())
-        count = {"partition_row_count" if context.has_asset_partitions else "row_count": written}
-        metadata.update(
-            TableMetadataSet(
-                table_name=f"{warehouse.database}.{table.name}",
-                column_schema=column_schema(table),
-                **count,
-            )
-        )
+        metadata.update(TableMetadataSet(table_name=f"{warehouse.database}.{table.name}"))
         context.add_output_metadata(metadata)
 
     def load_input(self, context: InputContext) -> pl.DataFrame:
