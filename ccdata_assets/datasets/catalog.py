@@ -82,6 +82,15 @@ SPOT_CANDLE_FIELDS = {
 }
 
 
+def aligned(column: str, interval: Interval) -> RowRule:
+    """A candle's timestamp is the start of its bucket; anything else is a malformed record."""
+    return RowRule(
+        "timestamp_aligned",
+        f"TIMESTAMP is not the start of a {interval.label} bucket",
+        lambda: pl.col(column).dt.epoch("s") % interval.seconds == 0,
+    )
+
+
 def _spot_ohlcv(interval: Interval) -> TimeSeriesSpec:
     return TimeSeriesSpec(
         name=f"spot_ohlcv_{interval.label}",
@@ -94,7 +103,7 @@ def _spot_ohlcv(interval: Interval) -> TimeSeriesSpec:
         instrument_columns=("exchange", "symbol"),
         fields=SPOT_CANDLE_FIELDS,
         request_params=lambda market, instrument: {"market": market, "instrument": instrument},
-        rules=CANDLE_RULES,
+        rules=(aligned("datetime", interval), *CANDLE_RULES),
         description=(
             f"Spot OHLCV candles at {interval.label} per exchange and instrument "
             f"(`{f'/spot/v1/historical/{interval.unit}'}`); periods the API filled because "

@@ -86,6 +86,7 @@ def test_fill_candle_without_trade_fields_is_kept_with_nulls() -> None:
         ({"CLOSE": "n/a"}, "CLOSE is not a valid Float64: n/a"),
         ({"TIMESTAMP": None}, "missing TIMESTAMP"),
         ({"OPEN": 0}, "zero or negative"),
+        ({"TIMESTAMP": 1749081600 + 3607}, "not the start of a 1d bucket"),
     ],
 )
 def test_bad_candles_go_to_quarantine_with_their_reason(change, reason) -> None:
