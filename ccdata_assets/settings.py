@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
 
 REAL_API_BASE_URL = "https://data-api.coindesk.com"
+INSTRUMENT_STATUSES = ("ACTIVE", "IGNORED", "RETIRED", "EXPIRED", "READY_FOR_DECOMMISSIONING")
 EXCHANGE_GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "C", "D", "E", "F")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -64,6 +65,10 @@ class UniverseSettings:
     spot_exchanges: tuple[str, ...]
     min_exchange_grade: str
     start_date: date
+    futures_exchanges: tuple[str, ...] = ("binance", "bybit")
+    futures_statuses: tuple[str, ...] = ("ACTIVE", "EXPIRED")
+    index_markets: tuple[str, ...] = ("cadli", "ccix")
+    minute_history_days: int = 7
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -164,14 +169,18 @@ def universe_settings(env: Mapping[str, str] | None = None) -> UniverseSettings:
         raise ConfigError(
             f"CCDATA_MIN_EXCHANGE_GRADE must be one of {', '.join(EXCHANGE_GRADES)}, got {grade!r}."
         )
-    exchanges_raw = _get(env, "CCDATA_SPOT_EXCHANGES") or "binance,coinbase,kraken"
-    exchanges = tuple(sorted({e.strip().lower() for e in exchanges_raw.split(",") if e.strip()}))
-    for exchange in exchanges:
-        if not re.fullmatch(r"[a-z0-9]{2,30}", exchange):
-            raise ConfigError(
-                f"CCDATA_SPOT_EXCHANGES must be a comma-separated list of lowercase market names "
-                f"such as binance,kraken; {exchange!r} is not one."
-            )
+    spot = _names(env, "CCDATA_SPOT_EXCHANGES", "binance,coinbase,kraken")
+    futures = _names(env, "CCDATA_FUTURES_EXCHANGES", "binance,bybit")
+    indices = _names(env, "CCDATA_INDEX_MARKETS", "cadli,ccix")
+    statuses = tuple(
+        s.upper() for s in _names(env, "CCDATA_FUTURES_STATUSES", "active,expired", lower=False)
+    )
+    unknown = set(statuses) - set(INSTRUMENT_STATUSES)
+    if unknown:
+        raise ConfigError(
+            f"CCDATA_FUTURES_STATUSES must list statuses from {', '.join(INSTRUMENT_STATUSES)}, "
+            f"got {', '.join(sorted(unknown))}."
+        )
     start_raw = _get(env, "CCDATA_START_DATE") or "2025-01-01"
     try:
         start = date.fromisoformat(start_raw)
@@ -181,7 +190,122 @@ def universe_settings(env: Mapping[str, str] | None = None) -> UniverseSettings:
         ) from None
     return UniverseSettings(
         top_n_assets=_int(env, "CCDATA_TOP_N_ASSETS", 5, 1, 1000),
-        spot_exchanges=exchanges,
+        spot_exchanges=spot,
         min_exchange_grade=grade,
         start_date=start,
+        futures_exchanges=futures,
+        futures_statuses=statuses,
+        index_markets=indices,
+        minute_history_days=_int(env, "CCDATA_MINUTE_HISTORY_DAYS", 7, 0, 3650),
+    )
+
+
+def _names(env: Mapping[str, str], name: str, default: str, lower: bool = True) -> tuple[str, ...]:
+    """A comma-separated list of market (or status) names, checked, sorted, de-duplicated."""
+    raw = _get(env, name) or default
+    names = tuple(
+        sorted({n.strip().lower() if lower else n.strip() for n in raw.split(",")} - {""})
+    )
+    for value in names:
+        if not re.fullmatch(r"[A-Za-z0-9_]{2,30}", value) or (lower and value != value.lower()):
+            raise ConfigError(
+                f"{name} must be a comma-separated list of names such as {default}; "
+                f"{value!r} is not one."
+            )
+    return names
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go. Nothing configured means a JSON-lines file under CCDATA_HOME, so an alert
+    is never lost; the webhook URL (it embeds a token) and the SMTP password never show in repr."""
+
+    dagster_url: str
+    log_file: Path | None = None
+    webhook_url: str | None = field(default=None, repr=False)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "ccdata-alerts@localhost"
+    smtp_to: tuple[str, ...] = ()
+
+
+SMTP_SECURITY = ("none", "starttls", "ssl")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+$")
+
+
+def _http_url(env: Mapping[str, str], name: str, example: str, secret: bool) -> str | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        shown = "" if secret else f", got {raw!r}"
+        raise ConfigError(f"{name} must be an http(s) URL such as {example}{shown}.")
+    return raw.rstrip("/")
+
+
+def alert_settings(env: Mapping[str, str] | None = None) -> AlertSettings:
+    env = os.environ if env is None else env
+    dagster_url = _http_url(env, "CCDATA_DAGSTER_URL", "http://127.0.0.1:3000", secret=False)
+    webhook = _http_url(
+        env, "CCDATA_ALERT_WEBHOOK_URL", "https://hooks.slack.com/services/...", secret=True
+    )
+    host = _get(env, "CCDATA_ALERT_SMTP_HOST")
+    smtp_names = ("PORT", "SECURITY", "USER", "PASSWORD", "FROM", "TO")
+    stray = [f"CCDATA_ALERT_SMTP_{n}" for n in smtp_names if _get(env, f"CCDATA_ALERT_SMTP_{n}")]
+    if host is None and stray:
+        raise ConfigError(
+            f"{stray[0]} is set but CCDATA_ALERT_SMTP_HOST is not: set the host to send alert "
+            "emails, or unset CCDATA_ALERT_SMTP_* to send none."
+        )
+    recipients = tuple(
+        a.strip() for a in (_get(env, "CCDATA_ALERT_SMTP_TO") or "").split(",") if a.strip()
+    )
+    sender = _get(env, "CCDATA_ALERT_SMTP_FROM") or "ccdata-alerts@localhost"
+    if host is not None:
+        if not recipients:
+            raise ConfigError(
+                "CCDATA_ALERT_SMTP_TO must list the alert recipients (comma-separated) when "
+                "CCDATA_ALERT_SMTP_HOST is set."
+            )
+        for address in (*recipients, sender):
+            if not _EMAIL.match(address):
+                raise ConfigError(
+                    f"CCDATA_ALERT_SMTP_FROM and CCDATA_ALERT_SMTP_TO take addresses like "
+                    f"ops@example.com; {address!r} is not one."
+                )
+    port = _int(env, "CCDATA_ALERT_SMTP_PORT", 25, 1, 65535)
+    security = (_get(env, "CCDATA_ALERT_SMTP_SECURITY") or "").lower() or (
+        "ssl" if port == 465 else "starttls" if port == 587 else "none"
+    )
+    if security not in SMTP_SECURITY:
+        raise ConfigError(
+            f"CCDATA_ALERT_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
+            f"got {security!r}."
+        )
+    user = _get(env, "CCDATA_ALERT_SMTP_USER")
+    password = env.get("CCDATA_ALERT_SMTP_PASSWORD") or None
+    if password and not user:
+        raise ConfigError(
+            "CCDATA_ALERT_SMTP_PASSWORD is set but CCDATA_ALERT_SMTP_USER is not: set both to "
+            "log in, or neither."
+        )
+    log_raw = _get(env, "CCDATA_ALERT_LOG_FILE")
+    if log_raw is None and webhook is None and host is None:
+        home = _get(env, "CCDATA_HOME") or str(Path.home() / ".ccdata")
+        log_raw = str(Path(home) / "alerts.jsonl")
+    return AlertSettings(
+        dagster_url=dagster_url or "http://127.0.0.1:3000",
+        log_file=Path(log_raw).expanduser() if log_raw else None,
+        webhook_url=webhook,
+        smtp_host=host,
+        smtp_port=port,
+        smtp_security=security,
+        smtp_user=user,
+        smtp_password=password,
+        smtp_from=sender,
+        smtp_to=recipients,
     )

@@ -154,6 +154,7 @@ async def fetch_all(
     """Fetch every page with `workers` concurrent workers; parse and emit each as it lands."""
     pending = iter(jobs)
     unit = spec.interval.seconds
+    page_fields = spec.page_fields or (lambda market, instrument: {})
 
     async def worker() -> None:
         for instrument, span, page in pending:
@@ -173,8 +174,9 @@ async def fetch_all(
             if not rows:
                 continue
             progress.instruments_with_rows.add(instrument.key)
+            extra = page_fields(instrument.market, instrument.instrument)
             parsed = parse_records(
-                rows,
+                [{**extra, **row} for row in rows] if extra else rows,
                 table_name=spec.table,
                 fields=spec.fields,
                 required=spec.required_fields,

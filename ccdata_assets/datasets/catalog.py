@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ccdata_assets.datasets import payloads
+from ccdata_assets.datasets import payloads, universe
 from ccdata_assets.datasets.spec import (
     INTERVALS,
     Interval,
@@ -65,6 +65,8 @@ CANDLE_RULES = (
 
 # --- spot -----------------------------------------------------------------------------------------
 
+REFERENCE_TABLES = ("cc_assets", "cc_asset_market_data")
+
 SPOT_UNIVERSE = Universe(
     partitions_name="spot_instruments",
     instruments_table="cc_instruments_spot",
@@ -72,6 +74,14 @@ SPOT_UNIVERSE = Universe(
     instrument_column="mapped_instrument_symbol",
     first_trade_column="first_trade_datetime",
     last_trade_column="last_trade_datetime",
+    rule=lambda read, settings: universe.spot_universe(
+        read("cc_instruments_spot"),
+        read("cc_exchanges_general"),
+        read("cc_assets"),
+        read("cc_asset_market_data"),
+        settings,
+    ),
+    source_tables=("cc_instruments_spot", "cc_exchanges_general", *REFERENCE_TABLES),
 )
 
 SPOT_CANDLE_FIELDS = {
@@ -258,8 +268,295 @@ ASSETS = SnapshotSpec(
     ),
 )
 
+# --- futures: OHLCV, funding rate, open interest ------------------------------------------------
+
+
+def _futures_universe(name: str, what: str, has: str) -> Universe:
+    return Universe(
+        partitions_name=name,
+        instruments_table="cc_instruments_futures",
+        market_column="exchange_internal_name",
+        instrument_column="mapped_instrument_symbol",
+        first_trade_column=f"first_{what}_datetime",
+        last_trade_column=f"last_{what}_datetime",
+        rule=lambda read, settings: universe.futures_universe(
+            read("cc_instruments_futures"),
+            read("cc_assets"),
+            read("cc_asset_market_data"),
+            settings,
+            has_column=has,
+        ),
+        source_tables=("cc_instruments_futures", *REFERENCE_TABLES),
+    )
+
+
+FUTURES_UNIVERSE = _futures_universe("futures_instruments", "trade", "has_trades")
+FUNDING_UNIVERSE = _futures_universe(
+    "futures_funding_instruments", "funding_rate_update", "has_funding_rate_updates"
+)
+OPEN_INTEREST_UNIVERSE = _futures_universe(
+    "futures_open_interest_instruments", "open_interest_update", "has_open_interest_updates"
+)
+
+FUNDING_RULES = (
+    RowRule(
+        "high_not_below_low", "HIGH is below LOW", lambda: pl.col("high_fr") >= pl.col("low_fr")
+    ),
+    RowRule(
+        "high_low_cover_open_close",
+        "OPEN or CLOSE lies outside HIGH..LOW",
+        lambda: (
+            (pl.col("high_fr") >= pl.max_horizontal("open_fr", "close_fr"))
+            & (pl.col("low_fr") <= pl.min_horizontal("open_fr", "close_fr"))
+        ),
+    ),
+    _not_negative(("total_funding_rate_updates",), "update count"),
+)
+OPEN_INTEREST_FIELDS = {
+    "datetime": "TIMESTAMP",
+    "open_oi_contracts": "OPEN_SETTLEMENT",
+    "high_oi_contracts": "HIGH_SETTLEMENT",
+    "low_oi_contracts": "LOW_SETTLEMENT",
+    "close_oi_contracts": "CLOSE_SETTLEMENT",
+    "open_oi_quote": "OPEN_QUOTE",
+    "high_oi_quote": "HIGH_QUOTE",
+    "low_oi_quote": "LOW_QUOTE",
+    "close_oi_quote": "CLOSE_QUOTE",
+    "high_oi_mark_price": "HIGH_SETTLEMENT_MARK_PRICE",
+    "high_mark_price_oi": "HIGH_MARK_PRICE_SETTLEMENT",
+    "low_oi_mark_price": "LOW_SETTLEMENT_MARK_PRICE",
+    "low_mark_price_oi": "LOW_MARK_PRICE_SETTLEMENT",
+}
+OPEN_INTEREST_RULES = (
+    _not_negative(
+        ("open_oi_contracts", "high_oi_contracts", "low_oi_contracts", "close_oi_contracts"),
+        "open interest",
+    ),
+    RowRule(
+        "high_not_below_low",
+        "HIGH_SETTLEMENT is below LOW_SETTLEMENT",
+        lambda: pl.col("high_oi_contracts") >= pl.col("low_oi_contracts"),
+    ),
+)
+
+
+def _futures(kind: str, interval: Interval) -> TimeSeriesSpec:
+    """Futures OHLCV, funding-rate OHLC or open-interest OHLC at one interval."""
+    path, table, universe_, fields, rules, what = {
+        "ohlcv": (
+            "/futures/v1/historical",
+            f"cc_futures_ohlcv_{interval.label}",
+            FUTURES_UNIVERSE,
+            {"datetime": "TIMESTAMP"},
+            (*CANDLE_RULES, _not_negative(("number_of_contracts",), "contract count")),
+            "Futures OHLCV candles",
+        ),
+        "funding_rate": (
+            "/futures/v1/historical/funding-rate",
+            f"cc_futures_funding_rate_ohlc_{interval.label}",
+            FUNDING_UNIVERSE,
+            {
+                "datetime": "TIMESTAMP",
+                **{f"{p}_fr": p.upper() for p in ("open", "high", "low", "close")},
+            },
+            FUNDING_RULES,
+            "Funding rate OHLC (a fraction per funding interval, may be negative)",
+        ),
+        "open_interest": (
+            "/futures/v1/historical/open-interest",
+            f"cc_futures_open_interest_ohlc_{interval.label}",
+            OPEN_INTEREST_UNIVERSE,
+            OPEN_INTEREST_FIELDS,
+            OPEN_INTEREST_RULES,
+            "Open interest OHLC in contracts (settlement units) and quote currency, with mark prices",
+        ),
+    }[kind]
+    return TimeSeriesSpec(
+        name=f"futures_{kind}_{interval.label}",
+        group="futures",
+        path=f"{path}/{interval.unit}",
+        interval=interval,
+        table=table,
+        universe=universe_,
+        time_column="datetime",
+        instrument_columns=("market", "mapped_instrument"),
+        fields=fields,
+        request_params=lambda market, instrument: {"market": market, "instrument": instrument},
+        rules=(aligned("datetime", interval), *rules),
+        description=f"{what} at {interval.label} per futures contract (`{path}/{interval.unit}`).",
+    )
+
+
+FUTURES_INSTRUMENTS = SnapshotSpec(
+    name="futures_instruments",
+    group="futures",
+    path="/futures/v1/markets/instruments",
+    records=payloads.market_instruments,
+    requests=lambda s: [
+        {
+            "market": m,
+            "instrument_status": ",".join(
+                sorted({*s.futures_statuses, "ACTIVE", "EXPIRED", "RETIRED"})
+            ),
+        }
+        for m in s.futures_exchanges
+    ],
+    outputs=(
+        TableOutput(
+            name="futures_instruments",
+            table="cc_instruments_futures",
+            key_fields=("MARKET", "MAPPED_INSTRUMENT"),
+            fields={
+                "exchange_internal_name": "MARKET",
+                "mapped_instrument_symbol": "MAPPED_INSTRUMENT",
+                "api_instrument_type": "TYPE",
+                "instrument_status_on_exchange": "INSTRUMENT_STATUS",
+                "exchange_instrument_symbol_raw": "INSTRUMENT",
+                **{
+                    f"{name}_symbol": f"INSTRUMENT_MAPPING.{name.upper()}"
+                    for name in (
+                        "index_underlying",
+                        "quote_currency",
+                        "settlement_currency",
+                        "contract_currency",
+                    )
+                },
+                **{
+                    f"{name}_id": f"INSTRUMENT_MAPPING.{name.upper()}_ID"
+                    for name in (
+                        "index_underlying",
+                        "quote_currency",
+                        "settlement_currency",
+                        "contract_currency",
+                    )
+                },
+                "denomination_type": "INSTRUMENT_MAPPING.DENOMINATION_TYPE",
+                "transform_function": "INSTRUMENT_MAPPING.TRANSFORM_FUNCTION",
+                "instrument_mapping_created_datetime": "INSTRUMENT_MAPPING.CREATED_ON",
+                "has_trades": "HAS_TRADES_FUTURES",
+                "first_trade_datetime": "FIRST_TRADE_FUTURES_TIMESTAMP",
+                "last_trade_datetime": "LAST_TRADE_FUTURES_TIMESTAMP",
+                "total_trades_instrument_level": "TOTAL_TRADES_FUTURES",
+                "first_funding_rate_update_datetime": "FIRST_FUNDING_RATE_UPDATE_TIMESTAMP",
+                "last_funding_rate_update_datetime": "LAST_FUNDING_RATE_UPDATE_TIMESTAMP",
+                "first_open_interest_update_datetime": "FIRST_OPEN_INTEREST_UPDATE_TIMESTAMP",
+                "last_open_interest_update_datetime": "LAST_OPEN_INTEREST_UPDATE_TIMESTAMP",
+                "contract_expiration_datetime": "CONTRACT_EXPIRATION_TS",
+            },
+            description="Futures contracts (perpetual and dated, active, expired and retired) on the configured exchanges.",
+        ),
+    ),
+)
+
+FUTURES_EXCHANGES = SnapshotSpec(
+    name="futures_exchanges",
+    group="futures",
+    path="/futures/v1/markets",
+    records=payloads.markets,
+    outputs=(
+        TableOutput(
+            name="futures_exchanges",
+            table="cc_exchanges_futures_details",
+            key_fields=("MARKET",),
+            fields={**_MARKET_STATUS_FIELDS, "total_trades_exchange_level": "TOTAL_TRADES_FUTURES"},
+            description="Futures exchanges with instrument counts, funding and open-interest update totals.",
+        ),
+    ),
+)
+
+# --- index (CCIX, CADLI) ---------------------------------------------------------------------------
+
+INDEX_UNIVERSE = Universe(
+    partitions_name="index_instruments",
+    instruments_table="cc_instruments_index",
+    market_column="market",
+    instrument_column="instrument",
+    first_trade_column="first_index_update_datetime",
+    last_trade_column="last_index_update_datetime",
+    rule=lambda read, settings: universe.index_universe(
+        read("cc_instruments_index"), read("cc_assets"), read("cc_asset_market_data"), settings
+    ),
+    source_tables=("cc_instruments_index", *REFERENCE_TABLES),
+)
+
+
+def _index_pair(market: str, instrument: str) -> dict[str, str]:
+    asset, _, quote = instrument.partition("-")
+    return {"_ASSET": asset, "_QUOTE": quote}
+
+
+def _index_ohlcv(interval: Interval) -> TimeSeriesSpec:
+    return TimeSeriesSpec(
+        name=f"index_ohlcv_{interval.label}",
+        group="index",
+        path=f"/index/cc/v1/historical/{interval.unit}",
+        interval=interval,
+        table=f"cc_ohlcv_spot_indices_{interval.label}_raw",
+        universe=INDEX_UNIVERSE,
+        time_column="datetime",
+        instrument_columns=("market", "instrument"),
+        fields={"datetime": "TIMESTAMP", "asset": "_ASSET", "quote": "_QUOTE"},
+        request_params=lambda market, instrument: {"market": market, "instrument": instrument},
+        rules=(
+            aligned("datetime", interval),
+            *_ohlc_rules(),
+            _not_negative(("volume", "quote_volume"), "volume"),
+        ),
+        page_fields=_index_pair,
+        description=(
+            f"CoinDesk index (CADLI, CCIX) OHLC and volumes at {interval.label} "
+            f"(`/index/cc/v1/historical/{interval.unit}`)."
+        ),
+    )
+
+
+INDEX_INSTRUMENTS = SnapshotSpec(
+    name="index_instruments",
+    group="index",
+    path="/index/cc/v1/markets/instruments",
+    records=payloads.market_instruments,
+    requests=lambda s: [
+        {"market": m, "instrument_status": "ACTIVE,RETIRED"} for m in s.index_markets
+    ],
+    outputs=(
+        TableOutput(
+            name="index_instruments",
+            table="cc_instruments_index",
+            key_fields=("MARKET", "INSTRUMENT"),
+            fields={
+                "api_instrument_type": "TYPE",
+                "instrument_status_on_exchange": "INSTRUMENT_STATUS",
+                "base_asset_symbol": "INSTRUMENT_MAPPING.BASE",
+                "base_asset_id": "INSTRUMENT_MAPPING.BASE_ID",
+                "quote_asset_symbol": "INSTRUMENT_MAPPING.QUOTE",
+                "quote_asset_id": "INSTRUMENT_MAPPING.QUOTE_ID",
+                "instrument_mapping_created_datetime": "INSTRUMENT_MAPPING.CREATED_ON",
+                "first_index_update_datetime": "FIRST_INDEX_UPDATE_TIMESTAMP",
+                "last_index_update_datetime": "LAST_INDEX_UPDATE_TIMESTAMP",
+            },
+            description="Index instruments of the configured families (cadli, ccix).",
+        ),
+    ),
+)
+
 # --- the catalog ----------------------------------------------------------------------------------
 
-TIME_SERIES: tuple[TimeSeriesSpec, ...] = tuple(_spot_ohlcv(interval) for interval in INTERVALS)
-SNAPSHOTS: tuple[SnapshotSpec, ...] = (EXCHANGES_GENERAL, ASSETS, SPOT_EXCHANGES, SPOT_INSTRUMENTS)
-UNIVERSES: tuple[Universe, ...] = (SPOT_UNIVERSE,)
+TIME_SERIES: tuple[TimeSeriesSpec, ...] = (
+    *(_spot_ohlcv(interval) for interval in INTERVALS),
+    *(
+        _futures(kind, interval)
+        for kind in ("ohlcv", "funding_rate", "open_interest")
+        for interval in INTERVALS
+    ),
+    *(_index_ohlcv(interval) for interval in INTERVALS),
+)
+SNAPSHOTS: tuple[SnapshotSpec, ...] = (
+    EXCHANGES_GENERAL,
+    ASSETS,
+    SPOT_EXCHANGES,
+    SPOT_INSTRUMENTS,
+    FUTURES_EXCHANGES,
+    FUTURES_INSTRUMENTS,
+    INDEX_INSTRUMENTS,
+)
+UNIVERSES: tuple[Universe, ...] = tuple(dict.fromkeys(spec.universe for spec in TIME_SERIES))

@@ -27,12 +27,15 @@ MINUTE = Interval("1m", "minutes", 60, 2000)
 INTERVALS = (DAY, HOUR, MINUTE)
 
 
+TableReader = Callable[[str], pl.DataFrame]
+
+
 @dataclass(frozen=True)
 class Universe:
     """A set of instruments kept as one dynamic partition dimension.
 
     Partition keys are `<market>:<instrument>`; the instruments table gives each key's first and
-    last trade time, which bound what is fetched.
+    last trade time, which bound what is fetched. `rule` picks the keys from the metadata tables.
     """
 
     partitions_name: str  # "spot_instruments"
@@ -41,6 +44,8 @@ class Universe:
     instrument_column: str
     first_trade_column: str
     last_trade_column: str
+    rule: Callable[[TableReader, UniverseSettings], list[str]]
+    source_tables: tuple[str, ...]  # what `rule` reads; all empty -> fetch metadata first
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,15 @@ class TimeSeriesSpec:
     request_params: Callable[[str, str], dict[str, str]]  # (market, instrument) -> query params
     rules: tuple[RowRule, ...] = ()
     description: str = ""
+    # Constant fields added to every record of an instrument's pages, for columns the API rows
+    # lack (the index rows carry "BTC-USD" but the legacy table wants asset and quote apart).
+    page_fields: Callable[[str, str], dict[str, Any]] | None = None
 
     @property
     def required_fields(self) -> tuple[str, ...]:
-        return (self.fields[self.time_column], *(self.fields[c] for c in self.instrument_columns))
+        """The API fields behind the key columns: a record without one cannot be stored."""
+        keys = (self.time_column, *self.instrument_columns)
+        return tuple(self.fields.get(column, column.upper()) for column in keys)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""Which instruments the platform keeps: the legacy rule, as one pure function of the metadata.
+"""Which instruments the platform keeps: one pure function of the metadata tables per universe.
 
-Spot: ACTIVE instruments on the configured exchanges that are graded at least the configured grade,
-whose base asset is among the top N by the latest 30-day spot quote volume.
+Spot (the legacy rule): ACTIVE instruments on the configured exchanges that are graded at least the
+configured grade, whose base asset is among the top N by the latest 30-day spot quote volume.
 """
 
 from __future__ import annotations
@@ -47,7 +47,48 @@ def spot_universe(
         & pl.col("exchange_internal_name").is_in(graded.to_list())
         & pl.col("base_asset_symbol").is_in(top)
     )
-    keys = chosen.select(
-        pl.format("{}:{}", "exchange_internal_name", "mapped_instrument_symbol").alias("key")
+    return _keys(chosen, "exchange_internal_name", "mapped_instrument_symbol")
+
+
+def futures_universe(
+    instruments: pl.DataFrame,
+    assets: pl.DataFrame,
+    market_data: pl.DataFrame,
+    settings: UniverseSettings,
+    has_column: str = "has_trades",
+) -> list[str]:
+    """Futures with `has_column` true (trades, funding or open-interest updates) on the
+    configured exchanges, in the configured statuses (ACTIVE, EXPIRED...), on a top-N underlying.
+
+    EXPIRED contracts stay in: their history is fetched once and their trade bounds make every
+    later scheduled window an empty plan (no API call)."""
+    top = top_assets(assets, market_data, settings.top_n_assets)
+    chosen = instruments.filter(
+        pl.col(has_column).fill_null(False)
+        & pl.col("exchange_internal_name").is_in(list(settings.futures_exchanges))
+        & pl.col("instrument_status_on_exchange").is_in(list(settings.futures_statuses))
+        & pl.col("index_underlying_symbol").is_in(top)
     )
+    return _keys(chosen, "exchange_internal_name", "mapped_instrument_symbol")
+
+
+def index_universe(
+    instruments: pl.DataFrame,
+    assets: pl.DataFrame,
+    market_data: pl.DataFrame,
+    settings: UniverseSettings,
+) -> list[str]:
+    """Top-N assets quoted in USD, in every configured index family (cadli, ccix)."""
+    top = top_assets(assets, market_data, settings.top_n_assets)
+    chosen = instruments.filter(
+        (pl.col("instrument_status_on_exchange") == "ACTIVE")
+        & pl.col("market").is_in(list(settings.index_markets))
+        & (pl.col("quote_asset_symbol") == "USD")
+        & pl.col("base_asset_symbol").is_in(top)
+    )
+    return _keys(chosen, "market", "instrument")
+
+
+def _keys(frame: pl.DataFrame, market: str, instrument: str) -> list[str]:
+    keys = frame.select(pl.format("{}:{}", market, instrument).alias("key"))
     return sorted(keys.get_column("key").to_list())

@@ -1,80 +1,119 @@
 """Keeps each universe's dynamic partitions equal to the configured universe.
 
-New instruments are added (and their newest window fetched at once); instruments that left the
-universe are removed from the partitions so nothing schedules them again. Their rows stay in the
-warehouse. On a fresh warehouse the sensor first asks for a metadata run.
+New instruments are added and their history fetched at once: one run per data set covering every
+new instrument from CCDATA_START_DATE (minute data: the last CCDATA_MINUTE_HISTORY_DAYS days) to
+the newest closed window. Instruments that leave the universe are removed from the partitions so
+nothing schedules them again; their rows stay in the warehouse. On a fresh warehouse the sensor
+first asks for a metadata run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 import dagster as dg
-import polars as pl
 
 from ccdata_assets import clock
-from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
+from ccdata_assets.datasets.spec import MINUTE, TimeSeriesSpec, Universe
 from ccdata_assets.schedules import newest_window, range_tags
 from ccdata_assets.settings import UniverseSettings
 from ccdata_assets.warehouse.resource import WarehouseResource
 
-UniverseRule = Callable[[Callable[[str], pl.DataFrame], UniverseSettings], list[str]]
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def history_start(spec: TimeSeriesSpec, newest: date, settings: UniverseSettings) -> date:
+    """Where a new instrument's first fill starts; minute history is kept short by default."""
+    if spec.interval is MINUTE:
+        return max(
+            settings.start_date, newest - timedelta(days=max(settings.minute_history_days, 1) - 1)
+        )
+    return settings.start_date
 
 
 def build_instrument_sensor(
     universe: Universe,
-    rule: UniverseRule,
-    source_tables: Sequence[str],
     metadata_job: dg.UnresolvedAssetJobDefinition,
     time_series: Sequence[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]],
     settings: UniverseSettings,
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"{universe.partitions_name}_sensor",
-        minimum_interval_seconds=120,
+        minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
         jobs=[metadata_job, *(job for _, job in time_series)],
         description=(
-            f"Keeps the `{universe.partitions_name}` partitions equal to the configured universe."
+            f"Keeps the `{universe.partitions_name}` partitions equal to the configured universe "
+            "and fetches the history of instruments it adds."
         ),
     )
     def _sensor(
         context: dg.SensorEvaluationContext, warehouse: WarehouseResource
     ) -> dg.SensorResult | dg.SkipReason:
         store = warehouse.get()
-        if any(store.read(table).is_empty() for table in source_tables):
-            hour = clock.now().strftime("%Y%m%d%H")
-            return dg.SensorResult(
-                run_requests=[dg.RunRequest(run_key=f"metadata-bootstrap:{hour}", job_name=metadata_job.name)],
-                skip_reason=None,
-            )
-        wanted = rule(store.read, settings)
+        if any(store.read(table).is_empty() for table in universe.source_tables):
+            return _bootstrap(context, metadata_job)
+        wanted = universe.rule(store.read, settings)
         current = context.instance.get_dynamic_partitions(universe.partitions_name)
-        added = [key for key in wanted if key not in set(current)]
-        removed = sorted(set(current) - set(wanted))
+        known = set(current)
+        added = [key for key in wanted if key not in known]
+        removed = sorted(known - set(wanted))
         if not added and not removed:
             return dg.SkipReason(f"Universe unchanged: {len(current)} instruments.")
         context.log.info(f"{universe.partitions_name}: +{len(added)} -{len(removed)} instruments")
-        requests = []
-        if added:
-            moment = clock.now()
-            for spec, job in time_series:
-                day = newest_window(spec, moment)
-                if day >= settings.start_date:
-                    requests.append(
-                        dg.RunRequest(
-                            run_key=f"{spec.name}:new:{added[0]}:{added[-1]}:{day}",
-                            job_name=job.name,
-                            tags=range_tags(day, day, added),
-                        )
-                    )
-        partitions_def = dg.DynamicPartitionsDefinition(name=universe.partitions_name)
+        partitions = dg.DynamicPartitionsDefinition(name=universe.partitions_name)
         return dg.SensorResult(
-            run_requests=requests,
+            run_requests=_history_runs(added, time_series, settings) if added else [],
             dynamic_partitions_requests=[
-                *([partitions_def.build_add_request(added)] if added else []),
-                *([partitions_def.build_delete_request(removed)] if removed else []),
+                *([partitions.build_add_request(added)] if added else []),
+                *([partitions.build_delete_request(removed)] if removed else []),
             ],
         )
 
     return _sensor
+
+
+def _bootstrap(
+    context: dg.SensorEvaluationContext, metadata_job: dg.UnresolvedAssetJobDefinition
+) -> dg.SensorResult | dg.SkipReason:
+    """One metadata run for all universes, not one per sensor: skip while one is under way."""
+    running = context.instance.get_run_records(
+        dg.RunsFilter(job_name=metadata_job.name, statuses=IN_FLIGHT), limit=1
+    )
+    if running:
+        return dg.SkipReason("Waiting for the metadata run that fills the instruments tables.")
+    hour = clock.now().strftime("%Y%m%d%H")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(run_key=f"metadata-bootstrap:{hour}", job_name=metadata_job.name)
+        ]
+    )
+
+
+def _history_runs(
+    added: list[str],
+    time_series: Sequence[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]],
+    settings: UniverseSettings,
+) -> list[dg.RunRequest]:
+    """One run per data set: (history start .. newest window) x the new instruments, which the
+    sensor appends to the partitions, so they form one contiguous range."""
+    moment = clock.now()
+    requests = []
+    for spec, job in time_series:
+        newest = newest_window(spec, moment)
+        first = history_start(spec, newest, settings)
+        if newest >= settings.start_date:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{spec.name}:new:{added[0]}:{added[-1]}:{newest}",
+                    job_name=job.name,
+                    tags=range_tags(first, newest, added),
+                )
+            )
+    return requests
