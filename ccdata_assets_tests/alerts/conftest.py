@@ -1,0 +1,111 @@
+"""Fixtures for the alert and repair sensors: real receivers, a real instance, sensor ticks."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from ccdata_assets.alerts.resource import ENV_FIELDS, AlertSinkResource
+from ccdata_assets_tests.alerts.receivers import Mailbox, Webhook, smtp_receiver, webhook_receiver
+
+WEBHOOK_TOKEN = "T0CCDATA/B0ALERTS/hookSECRETtoken42"
+SMTP_USER = "alerts-bot"
+SMTP_PASSWORD = "smtp-SECRET-pa55"
+DAGSTER_URL = "http://dagster.example:3000"
+
+
+@pytest.fixture(autouse=True)
+def quiet_receivers() -> None:
+    """The receivers' own logs (the access log shows the webhook path) are not ours to judge."""
+    for name in ("aiohttp.access", "mail.log"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    with webhook_receiver(f"/services/{WEBHOOK_TOKEN}") as hook:
+        yield hook
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # aiosmtpd warns about AUTH without TLS (loopback only)
+        with smtp_receiver(SMTP_USER, SMTP_PASSWORD) as box:
+            yield box
+
+
+@pytest.fixture
+def alert_env(monkeypatch, tmp_path: Path) -> dict[str, str]:
+    """A clean alert environment: only CCDATA_HOME, under tmp_path."""
+    for name in ENV_FIELDS.values():
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CCDATA_HOME", str(tmp_path / "ccdata"))
+    return {"CCDATA_HOME": str(tmp_path / "ccdata")}
+
+
+@pytest.fixture
+def all_sinks(monkeypatch, alert_env, webhook: Webhook, mailbox: Mailbox, tmp_path: Path):
+    """Webhook, email (with login) and an explicit log file, all configured by environment."""
+    env = {
+        "CCDATA_ALERT_WEBHOOK_URL": webhook.url,
+        "CCDATA_ALERT_SMTP_HOST": mailbox.host,
+        "CCDATA_ALERT_SMTP_PORT": str(mailbox.port),
+        "CCDATA_ALERT_SMTP_USER": SMTP_USER,
+        "CCDATA_ALERT_SMTP_PASSWORD": SMTP_PASSWORD,
+        "CCDATA_ALERT_SMTP_FROM": "ccdata@example.com",
+        "CCDATA_ALERT_SMTP_TO": "oncall@example.com,quant@example.com",
+        "CCDATA_ALERT_LOG_FILE": str(tmp_path / "alerts.jsonl"),
+        "CCDATA_DAGSTER_URL": DAGSTER_URL,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
+    """A SQLite instance on disk, the storage `dagster dev` uses."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        yield instance
+
+
+class SensorTicker:
+    """Evaluates a sensor the way the daemon does: fresh context, the previous tick's cursor."""
+
+    def __init__(
+        self, defs: dg.Definitions, instance: dg.DagsterInstance, name: str, resources: dict
+    ) -> None:
+        self.defs = defs
+        self.instance = instance
+        self.name = name
+        self.resources = resources
+        self.cursor: str | None = None
+        self.results: list[dg.SensorResult] = []
+
+    def tick(self) -> dg.SensorResult:
+        sensor = self.defs.resolve_sensor_def(self.name)
+        context = dg.build_sensor_context(
+            instance=self.instance,
+            cursor=self.cursor,
+            definitions=self.defs,
+            resources=self.resources,
+        )
+        result = sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        self.cursor = result.cursor
+        self.results.append(result)
+        return result
+
+
+def alert_ticker(defs: dg.Definitions, instance: dg.DagsterInstance) -> SensorTicker:
+    return SensorTicker(
+        defs, instance, "alert_sensor", {"alert_sink": AlertSinkResource.from_env()}
+    )
