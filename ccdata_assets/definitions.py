@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ccdata_assets.alerts.resource import AlertSinkResource
+from ccdata_assets.alerts.sensor import build_alert_sensor
 from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
@@ -74,8 +76,9 @@ def build_definitions() -> dg.Definitions:
         assets=[*snapshot_assets, *series_assets],
         jobs=jobs,
         schedules=[build_metadata_schedule(metadata_job), *schedules],
-        sensors=sensors,
+        sensors=[*sensors, build_alert_sensor()],
         resources={
+            "alert_sink": AlertSinkResource.from_env(),
             "api": api,
             "warehouse": warehouse,
             "warehouse_io_manager": WarehouseIOManager(warehouse=warehouse),
