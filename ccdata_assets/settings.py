@@ -309,3 +309,29 @@ def alert_settings(env: Mapping[str, str] | None = None) -> AlertSettings:
         smtp_from=sender,
         smtp_to=recipients,
     )
+
+
+@dataclass(frozen=True)
+class RepairSettings:
+    """The repair sensor launches API-consuming runs on its own, so it starts as a dry run that
+    only reports what it would launch; CCDATA_REPAIR_DRY_RUN=false lets it act."""
+
+    dry_run: bool = True
+    max_partitions: int = 500  # per tick, across all runs
+    max_runs: int = 5  # per tick
+
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
+
+
+def repair_settings(env: Mapping[str, str] | None = None) -> RepairSettings:
+    env = os.environ if env is None else env
+    raw = (_get(env, "CCDATA_REPAIR_DRY_RUN") or "true").lower()
+    if raw not in _BOOLEANS:
+        raise ConfigError(f"CCDATA_REPAIR_DRY_RUN must be true or false, got {raw!r}.")
+    return RepairSettings(
+        dry_run=_BOOLEANS[raw],
+        max_partitions=_int(env, "CCDATA_REPAIR_MAX_PARTITIONS", 500, 1, 100_000),
+        max_runs=_int(env, "CCDATA_REPAIR_MAX_RUNS", 5, 1, 100),
+    )

@@ -1,0 +1,71 @@
+"""Grouping missing partitions into few exact rectangles, and the per-tick cap."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ccdata_assets.alerts.repair_plan import Rectangle, cap, group_missing
+
+ORDER = [f"kraken:C{i}-USD" for i in range(10)]
+D = date(2026, 6, 1)
+
+
+def day(n: int) -> date:
+    return D + timedelta(days=n)
+
+
+def cells(rects: list[Rectangle]) -> set[tuple[date, str]]:
+    return {
+        (r.first_day + timedelta(days=i), inst)
+        for r in rects
+        for i in range(r.days)
+        for inst in r.instruments
+    }
+
+
+def test_an_outage_of_every_instrument_is_one_run() -> None:
+    missing = {(day(d), key) for d in (3, 4) for key in ORDER}
+    assert group_missing(missing, ORDER) == [Rectangle(day(3), day(4), tuple(ORDER))]
+
+
+def test_a_long_hole_in_one_instrument_is_one_run() -> None:
+    missing = {(day(d), ORDER[4]) for d in range(30)}
+    assert group_missing(missing, ORDER) == [Rectangle(day(0), day(29), (ORDER[4],))]
+
+
+def test_a_few_instruments_over_a_month_is_one_run_per_instrument_block() -> None:
+    missing = {(day(d), key) for d in range(30) for key in (ORDER[1], ORDER[2], ORDER[7])}
+    assert group_missing(missing, ORDER) == [
+        Rectangle(day(0), day(29), (ORDER[7],)),
+        Rectangle(day(0), day(29), (ORDER[1], ORDER[2])),
+    ]
+
+
+def test_the_cover_is_exact_and_the_fewer_runs_grouping_wins() -> None:
+    # A staircase: instrument-major gives 3 runs, date-major 5; scattered cells stay exact.
+    missing = {(day(d), ORDER[i]) for i in range(3) for d in range(i, i + 3)}
+    missing |= {(day(9), ORDER[8])}
+    rects = group_missing(missing, ORDER)
+    assert cells(rects) == missing
+    assert len(rects) == 4
+
+
+def test_instruments_no_longer_partitions_are_ignored() -> None:
+    assert group_missing({(day(1), "kraken:GONE-USD")}, ORDER) == []
+
+
+def test_cap_keeps_newest_runs_and_trims_the_one_that_overflows() -> None:
+    rects = [
+        Rectangle(day(20), day(29), (ORDER[0],)),  # 10 cells
+        Rectangle(day(0), day(9), (ORDER[1], ORDER[2])),  # 20 cells
+        Rectangle(day(0), day(0), (ORDER[3],)),
+    ]
+    kept, left = cap(rects, max_partitions=16, max_runs=5)
+    assert kept == [rects[0], Rectangle(day(7), day(9), (ORDER[1], ORDER[2]))]
+    assert left == 31 - 16
+    kept, left = cap(rects, max_partitions=100, max_runs=1)
+    assert kept == [rects[0]] and left == 21
+    wide = [Rectangle(day(0), day(1), tuple(ORDER))]
+    assert cap(wide, max_partitions=4, max_runs=3)[0] == [
+        Rectangle(day(1), day(1), tuple(ORDER[:4]))
+    ]
