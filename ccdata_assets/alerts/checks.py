@@ -98,8 +98,12 @@ def check_alerts(
         if name not in keys:  # the check was removed from the code location
             state.check_seen.pop(name, None)
             state.failing.pop(name, None)
+    # One query says which checks have anything newer than the cursor; only those are read.
+    newest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(keys.values()))
     for name, key in sorted(keys.items()):
         seen = state.check_seen.get(name, 0)
+        if key not in newest or newest[key].id <= seen:
+            continue
         records = unread_records(instance, key, seen, max_records)
         if not records:
             continue
