@@ -11,10 +11,11 @@ import dagster as dg
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.alerts.sensor import build_alert_sensor
 from ccdata_assets.api.resource import CCDataApiResource
+from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
-from ccdata_assets.datasets.spec import DAY, TimeSeriesSpec
+from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
@@ -30,14 +31,17 @@ from ccdata_assets.warehouse.resource import WarehouseResource
 def partitions_for(
     spec: TimeSeriesSpec, settings: UniverseSettings
 ) -> dg.MultiPartitionsDefinition:
-    """Date x instrument. Intraday data sets include today's date (its closed candles fill in
-    during the day); daily candles only reach yesterday."""
+    """Time window (monthly for 1d and 1h, daily for 1m) x instrument; the current window is
+    included, its closed candles fill in as it goes."""
+    window = (
+        dg.MonthlyPartitionsDefinition
+        if spec.interval.partition == "monthly"
+        else dg.DailyPartitionsDefinition
+    )
+    start = partition_start(settings.start_date, spec.interval.partition)
     return dg.MultiPartitionsDefinition(
         {
-            "date": dg.DailyPartitionsDefinition(
-                start_date=settings.start_date.isoformat(),
-                end_offset=0 if spec.interval is DAY else 1,
-            ),
+            "date": window(start_date=start.isoformat(), end_offset=1),
             "instrument": dg.DynamicPartitionsDefinition(name=spec.universe.partitions_name),
         }
     )

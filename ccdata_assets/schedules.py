@@ -3,10 +3,10 @@
 Each tick is ONE run covering the newest complete window for the whole universe: a (date x every
 instrument) rectangle passed as a partition range, never one run per instrument.
 
-Cadence: 1d daily at 00:15 UTC (yesterday); 1h hourly at :05 (the day holding the hour that just
-closed); 1m every 15 minutes (today's partition is one API call per instrument, since a day of
-minutes (1440) fits in one page of 2000, so a tick costs I calls and keeps minute data at most
-15 minutes behind: 96 x I calls a day).
+Cadence: 1d daily at 00:15 UTC and 1h hourly at :05, each re-fetching the month that holds the
+candle that just closed (a month is at most 31 days or 744 hours: one API call per instrument);
+1m every 15 minutes, re-fetching today (1440 minutes fit in one page of 2000: one call per
+instrument), so minute data is at most 15 minutes behind for 96 x I calls a day.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
+from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.settings import UniverseSettings
 
@@ -25,8 +26,9 @@ RANGE_END = "dagster/asset_partition_range_end"
 
 
 def newest_window(spec: TimeSeriesSpec, moment: datetime) -> date:
-    """The date partition holding the newest candle that has closed by `moment`."""
-    return (moment - timedelta(seconds=spec.interval.seconds)).date()
+    """The time partition (month or day) holding the newest candle that has closed by `moment`."""
+    closed = (moment - timedelta(seconds=spec.interval.seconds)).date()
+    return partition_start(closed, spec.interval.partition)
 
 
 def range_tags(first_day: date, last_day: date, instruments: list[str]) -> dict[str, str]:
@@ -56,7 +58,7 @@ def build_time_series_schedule(
                 "have loaded."
             )
         day = newest_window(spec, context.scheduled_execution_time)
-        if day < settings.start_date:
+        if day < partition_start(settings.start_date, spec.interval.partition):
             return dg.SkipReason(f"{day} is before CCDATA_START_DATE ({settings.start_date}).")
         return dg.RunRequest(
             run_key=f"{spec.name}:{context.scheduled_execution_time.isoformat()}",

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import polars as pl
 import pytest
 
 from ccdata_assets.datasets.catalog import TIME_SERIES, UNIVERSES
-from ccdata_assets.datasets.spec import Universe
+from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.schedules import newest_window, range_tags
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 NOW = "2026-06-15T12:30:00"
+NOW_TS = int(datetime(2026, 6, 15, 12, 30, tzinfo=UTC).timestamp())
 TODAY = date(2026, 6, 15)
 PLATFORM_VARS = (
     "CCDATA_API_KEY", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
@@ -128,6 +129,17 @@ def stable(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.drop("collected_at").sort(["datetime", "exchange", "symbol"])
 
 
+def closed_points(spec: TimeSeriesSpec, first: datetime, end: datetime) -> int:
+    """Candles of `spec` in [first, end) that have closed by NOW, counted by hand."""
+    unit = spec.interval.seconds
+    last_closed_end = datetime.fromtimestamp(NOW_TS - NOW_TS % unit, UTC).replace(tzinfo=None)
+    return max(0, int((min(end, last_closed_end) - first).total_seconds()) // unit)
+
+
+def spec_named(name: str) -> TimeSeriesSpec:
+    return next(spec for spec in TIME_SERIES if spec.name == name)
+
+
 def test_fresh_platform_discovers_its_universe_and_fetches_newest_windows(platform) -> None:
     instruments = platform.bootstrap()
     assert 3 <= len(instruments) <= 60
@@ -137,42 +149,48 @@ def test_fresh_platform_discovers_its_universe_and_fetches_newest_windows(platfo
     follow_up = platform.sense()
     assert isinstance(follow_up, dg.SkipReason)  # universe unchanged: nothing to add or remove
 
-    day_before = TODAY - timedelta(days=1)
-    result = platform.run("spot_ohlcv_1d_job", range_tags(day_before, day_before, instruments))
+    daily = spec_named("spot_ohlcv_1d")
+    month = newest_window(daily, datetime.fromisoformat(NOW))  # the month holding yesterday
+    assert month == date(2026, 6, 1)
+    result = platform.run("spot_ohlcv_1d_job", range_tags(month, month, instruments))
     assert result.success
     table = platform.table("cc_ohlcv_spot_1d_raw")
-    assert table.height == len(instruments)  # every instrument traded yesterday
-    assert set(table.get_column("datetime").dt.date()) == {day_before}
+    assert table.height == 14 * len(instruments)  # June 1..14 have closed, all traded
+    assert set(table.get_column("datetime").dt.day()) == set(range(1, 15))
     meta = output_metadata(result, "spot_ohlcv_1d")
     assert meta["api_calls"] == len(instruments)  # one page per instrument
-    assert meta["rows_written"] == len(instruments)
+    assert meta["rows_written"] == 14 * len(instruments)
     assert meta["source"].startswith("simulated")
 
 
 def test_hourly_and_minute_runs_write_only_closed_candles(platform) -> None:
     instruments = platform.bootstrap()[:2]
-    for job, per_day in (("spot_ohlcv_1h_job", 12), ("spot_ohlcv_1m_job", 12 * 60 + 30)):
-        result = platform.run(job, range_tags(TODAY, TODAY, instruments))
+    # 12:30 now: June 1 00:00 .. June 15 11:00 hours and today's 00:00..12:29 minutes have closed.
+    for job, window, per_instrument in (
+        ("spot_ohlcv_1h_job", date(2026, 6, 1), 14 * 24 + 12),
+        ("spot_ohlcv_1m_job", TODAY, 12 * 60 + 30),
+    ):
+        result = platform.run(job, range_tags(window, window, instruments))
         assert result.success, job
         meta = output_metadata(result, job.removesuffix("_job"))
-        # 12:30 now: 00:00..11:00 hours and 00:00..12:29 minutes have closed.
-        assert meta["rows_written"] + meta["rows_quarantined"] == per_day * len(instruments)
+        assert meta["rows_written"] + meta["rows_quarantined"] == per_instrument * len(instruments)
         assert meta["api_calls"] == len(instruments)
 
 
 def test_backfill_pages_at_max_limit_and_rerun_leaves_identical_table(platform) -> None:
+    """Two and a half years of hourly candles of one instrument in one run, as a backfill of
+    one instrument's months gets grouped: ceil(hours / 2000) API calls, every hour once."""
     [instrument, *_] = platform.bootstrap()
     listed = platform.table("cc_instruments_spot").filter(
         pl.format("{}:{}", "exchange_internal_name", "mapped_instrument_symbol") == instrument
     )
     first_trade = listed.get_column("first_trade_datetime")[0]
-    start = max(date(2024, 1, 1), first_trade.date() + timedelta(days=1))
-    end = TODAY - timedelta(days=1)
-    tags = range_tags(start, end, [instrument])
+    first = max(datetime(2024, 1, 1), first_trade.replace(minute=0, second=0))
+    tags = range_tags(date(2024, 1, 1), date(2026, 5, 1), [instrument])
 
     result = platform.run("spot_ohlcv_1h_job", tags)
     assert result.success
-    hours = ((end - start).days + 1) * 24
+    hours = closed_points(spec_named("spot_ohlcv_1h"), first, datetime(2026, 6, 1))
     meta = output_metadata(result, "spot_ohlcv_1h")
     assert meta["api_calls"] == math.ceil(hours / 2000)
     before = stable(platform.table("cc_ohlcv_spot_1h_raw"))
@@ -199,7 +217,7 @@ def test_sensor_retires_instruments_that_leave_the_universe(platform) -> None:
 def test_unknown_instrument_fails_with_one_sentence_and_writes_the_rest(platform) -> None:
     [known, *_] = platform.bootstrap()
     platform.instance.add_dynamic_partitions("spot_instruments", ["kraken:NOPE-USD"])
-    day = TODAY - timedelta(days=1)
+    day = date(2026, 6, 1)
     result = platform.run(
         "spot_ohlcv_1d_job",
         {
@@ -216,21 +234,26 @@ def test_unknown_instrument_fails_with_one_sentence_and_writes_the_rest(platform
 
 def test_every_data_set_materialises_and_reruns_identically(platform) -> None:
     """Each time series (spot, futures OHLCV, funding, open interest, index; 1d 1h 1m) from the
-    simulator: two days x two instruments, then the same partitions again."""
+    simulator: the newest window (this month, or the last two days for minutes) x two active
+    instruments, then the same partitions again."""
     assert platform.run("metadata_job").success
     for universe in UNIVERSES:
         platform.sense(universe.partitions_name)
         assert platform.instance.get_dynamic_partitions(universe.partitions_name), universe
-    days = (TODAY - timedelta(days=2), TODAY - timedelta(days=1))
     for spec in TIME_SERIES:
         instruments = platform.active(spec.universe)[:2]
-        tags = range_tags(*days, instruments)
+        monthly = spec.interval.partition == "monthly"
+        first, last = (date(2026, 6, 1),) * 2 if monthly else (TODAY - timedelta(days=2),) * 2
+        last = last if monthly else TODAY - timedelta(days=1)
+        end = datetime(2026, 7, 1) if monthly else datetime(2026, 6, 15)
+        tags = range_tags(first, last, instruments)
         assert platform.run(f"{spec.name}_job", tags).success, spec.name
         keys = [spec.time_column, *spec.instrument_columns]
-        first = platform.table(spec.table).drop("collected_at").sort(keys)
-        expected = 2 * 2 * 86_400 // spec.interval.seconds
+        stored = platform.table(spec.table).drop("collected_at").sort(keys)
+        start = datetime(first.year, first.month, first.day)
+        expected = 2 * closed_points(spec, start, end)
         quarantined = output_metadata(platform.run(f"{spec.name}_job", tags), spec.name)
-        assert first.height + quarantined["rows_quarantined"] == expected, spec.name
-        assert first.select(keys).is_duplicated().sum() == 0, spec.name
+        assert stored.height + quarantined["rows_quarantined"] == expected, spec.name
+        assert stored.select(keys).is_duplicated().sum() == 0, spec.name
         again = platform.table(spec.table).drop("collected_at").sort(keys)
-        assert again.equals(first), spec.name
+        assert again.equals(stored), spec.name

@@ -1,8 +1,8 @@
 """Partition keys of a run -> the fewest API requests that cover them.
 
-A run receives a rectangle of (date x instrument) keys. For each instrument the dates are merged
-into contiguous spans, clamped to what can exist (first trade .. last trade, and never the
-still-open candle), and each span is paged at the API's largest `limit`.
+A run receives a rectangle of (time window x instrument) keys. For each instrument the windows
+(months or days) are merged into contiguous spans, clamped to what can exist (first trade .. last
+trade, and never the still-open candle), and each span is paged at the API's largest `limit`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from ccdata_assets.datasets.spec import Interval
 
 INSTRUMENT_KEY = re.compile(
     r"^(?P<market>[a-z0-9_]{2,30}):(?P<instrument>[A-Za-z0-9._\-/]{1,120})$"
@@ -75,6 +77,17 @@ def split_partition_key(key: str | object) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def partition_start(day: date, granularity: str) -> date:
+    """The first day of the time partition (a month or a day) that holds `day`."""
+    return day.replace(day=1) if granularity == "monthly" else day
+
+
+def next_partition(start: date, granularity: str) -> date:
+    if granularity == "monthly":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start + timedelta(days=1)
+
+
 def dates_by_instrument(keys: Iterable[str]) -> dict[InstrumentKey, list[date]]:
     grouped: dict[InstrumentKey, set[date]] = defaultdict(set)
     for key in keys:
@@ -89,18 +102,17 @@ def dates_by_instrument(keys: Iterable[str]) -> dict[InstrumentKey, list[date]]:
     return {instrument: sorted(days) for instrument, days in grouped.items()}
 
 
-def day_spans(days: list[date], unit: int) -> list[Span]:
-    """Contiguous runs of days -> bucket spans (a day holds 86400 / unit buckets)."""
+def window_spans(starts: list[date], granularity: str, unit: int) -> list[Span]:
+    """Contiguous runs of partitions (months or days) -> bucket spans."""
     spans: list[Span] = []
-    start = previous = days[0] if days else None
-    for day in [*days[1:], None]:
-        if day is not None and previous is not None and day == previous + timedelta(days=1):
-            previous = day
+    first = last = None
+    for start in [*starts, None]:
+        if start is not None and last is not None and start == next_partition(last, granularity):
+            last = start
             continue
-        if start is not None and previous is not None:
-            first = _epoch(start)
-            spans.append(Span(first, _epoch(previous) + 86_400 - unit))
-        start = previous = day
+        if first is not None and last is not None:
+            spans.append(Span(_epoch(first), _epoch(next_partition(last, granularity)) - unit))
+        first = last = start
     return spans
 
 
@@ -117,15 +129,17 @@ def clamp(span: Span, unit: int, bounds: Bounds, now: datetime) -> Span | None:
 
 def plan(
     keys: Iterable[str],
-    unit: int,
+    interval: Interval,
     bounds: Mapping[InstrumentKey, Bounds],
     now: datetime,
 ) -> dict[InstrumentKey, list[Span]]:
     """Every instrument of the run with the spans worth asking the API for (maybe none)."""
     planned: dict[InstrumentKey, list[Span]] = {}
-    for instrument, days in dates_by_instrument(keys).items():
+    unit = interval.seconds
+    for instrument, starts in dates_by_instrument(keys).items():
         limits = bounds.get(instrument, Bounds())
-        clamped = (clamp(span, unit, limits, now) for span in day_spans(days, unit))
+        spans = window_spans(starts, interval.partition, unit)
+        clamped = (clamp(span, unit, limits, now) for span in spans)
         planned[instrument] = [span for span in clamped if span is not None]
     return planned
 

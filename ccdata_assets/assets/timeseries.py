@@ -104,7 +104,7 @@ def build_time_series_asset(
         now = clock.now()
         planned = plan(
             context.partition_keys,
-            spec.interval.seconds,
+            spec.interval,
             instrument_bounds(instruments, spec.universe),
             now,
         )

@@ -13,17 +13,24 @@ from ccdata_assets.settings import UniverseSettings
 
 @dataclass(frozen=True)
 class Interval:
-    """A candle width and how the API pages it (`limit` is the largest page the API allows)."""
+    """A candle width, how the API pages it (`max_limit` is the largest page the API allows), and
+    the time partition that holds it: the largest calendar window that fits in one page.
+
+    Dagster records two events per partition a run touches (about 12-25 ms each on SQLite), so
+    daily partitions of daily candles cost 30x more bookkeeping than monthly ones for the same
+    API calls: 100 instruments x 3 years of 1d was ~15 minutes of pure bookkeeping.
+    """
 
     label: str  # "1d"
     unit: str  # path segment: "days"
     seconds: int
     max_limit: int
+    partition: str  # "monthly" (at most 31 days or 744 hours) or "daily" (1440 minutes)
 
 
-DAY = Interval("1d", "days", 86_400, 5000)
-HOUR = Interval("1h", "hours", 3_600, 2000)
-MINUTE = Interval("1m", "minutes", 60, 2000)
+DAY = Interval("1d", "days", 86_400, 5000, "monthly")
+HOUR = Interval("1h", "hours", 3_600, 2000, "monthly")
+MINUTE = Interval("1m", "minutes", 60, 2000, "daily")
 INTERVALS = (DAY, HOUR, MINUTE)
 
 

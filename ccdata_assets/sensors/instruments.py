@@ -108,7 +108,7 @@ def _history_runs(
     for spec, job in time_series:
         newest = newest_window(spec, moment)
         first = history_start(spec, newest, settings)
-        if newest >= settings.start_date:
+        if newest >= first:
             requests.append(
                 dg.RunRequest(
                     run_key=f"{spec.name}:new:{added[0]}:{added[-1]}:{newest}",

@@ -1,0 +1,140 @@
+"""Backfill benchmark: 100 instruments x 3 years of 1d and 1h plus 7 days of 1m, from the simulator.
+
+Runs are grouped exactly as Dagster's backfill daemon groups a single-run backfill (its own
+`get_partition_key_ranges`), then each run is executed for real through the generated jobs into the
+embedded warehouse (or MariaDB with --mariadb). Prints API calls used vs the minimum possible
+(ceil(points / limit) per instrument and interval, points bounded by listing and delisting), rows
+written, rows/s, runs launched and peak RSS.
+
+    .venv/bin/python scripts/benchmark_backfill.py [--instruments 100] [--years 3] [--mariadb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+
+NOW = datetime(2026, 6, 15, 12, 30, tzinfo=UTC)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instruments", type=int, default=100)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--minute-days", type=int, default=7)
+    parser.add_argument("--mariadb", action="store_true", help="write to 127.0.0.1:3306 (root)")
+    args = parser.parse_args()
+
+    start = (NOW - timedelta(days=365 * args.years)).date()
+    os.environ.update(
+        {"CCDATA_NOW": NOW.isoformat(), "CCDATA_START_DATE": start.isoformat()}
+    )
+    if args.mariadb:
+        os.environ.update({"S2_HOST": "127.0.0.1", "S2_DATABASE": f"ccdata_bench_{os.getpid()}"})
+    else:
+        os.environ["CCDATA_HOME"] = tempfile.mkdtemp(prefix="ccdata-bench-")
+
+    import dagster as dg
+    from dagster._core.definitions.partitions.context import partition_loading_context
+
+    from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, clamp
+    from ccdata_assets.datasets.catalog import SPOT_UNIVERSE, TIME_SERIES
+    from ccdata_assets.definitions import build_definitions
+    from ccdata_assets.warehouse.resource import WarehouseResource
+
+    defs = build_definitions()
+    instance = dg.DagsterInstance.ephemeral()
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    assert defs.resolve_job_def("metadata_job").execute_in_process(
+        instance=instance, run_config=quiet
+    ).success
+
+    listed = WarehouseResource.from_env().get().read(SPOT_UNIVERSE.instruments_table)
+    active = listed.filter(listed["instrument_status_on_exchange"] == "ACTIVE").sort(
+        "first_trade_datetime"
+    )
+    chosen = active.head(args.instruments)
+    keys = [f"{r['exchange_internal_name']}:{r['mapped_instrument_symbol']}" for r in chosen.iter_rows(named=True)]
+    bounds = {
+        InstrumentKey.parse(k): Bounds(r["first_trade_datetime"])
+        for k, r in zip(keys, chosen.iter_rows(named=True), strict=True)
+    }
+    instance.add_dynamic_partitions(SPOT_UNIVERSE.partitions_name, keys)
+
+    plans = [
+        (spec, start, NOW.date() - timedelta(days=1))
+        for spec in TIME_SERIES
+        if spec.universe is SPOT_UNIVERSE and spec.interval.label in ("1d", "1h")
+    ] + [
+        (spec, NOW.date() - timedelta(days=args.minute_days - 1), NOW.date())
+        for spec in TIME_SERIES
+        if spec.universe is SPOT_UNIVERSE and spec.interval.label == "1m"
+    ]
+
+    totals = {"calls": 0, "minimum": 0, "rows": 0, "quarantined": 0, "runs": 0}
+    started = time.monotonic()
+    for spec, first_day, last_day in plans:
+        job = defs.resolve_job_def(f"{spec.name}_job")
+        partitions_def = job.partitions_def
+        days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+        wanted = [dg.MultiPartitionKey({"date": d.isoformat(), "instrument": k}) for d in days for k in keys]
+        with partition_loading_context(dynamic_partitions_store=instance):
+            ranges = partitions_def.subset_with_partition_keys(wanted).get_partition_key_ranges(
+                partitions_def
+            )
+        calls = rows = quarantined = 0
+        spec_started = time.monotonic()
+        for key_range in ranges:
+            result = job.execute_in_process(
+                instance=instance,
+                run_config=quiet,
+                tags={
+                    "dagster/asset_partition_range_start": key_range.start,
+                    "dagster/asset_partition_range_end": key_range.end,
+                },
+            )
+            assert result.success, f"{spec.name} {key_range}"
+            event = result.get_asset_materialization_events()[0].materialization
+            meta = {k: v.value for k, v in event.metadata.items()}
+            calls += meta["api_calls"]
+            rows += meta["rows_written"]
+            quarantined += meta["rows_quarantined"]
+        unit = spec.interval.seconds
+        span = Span(_epoch(first_day), _epoch(last_day) + 86_400 - unit)
+        minimum = sum(
+            math.ceil(clamped.points(unit) / spec.interval.max_limit)
+            for b in bounds.values()
+            if (clamped := clamp(span, unit, b, NOW)) is not None
+        )
+        seconds = time.monotonic() - spec_started
+        print(
+            f"{spec.name:>14}: {len(ranges):>4} runs, {calls:>6} API calls "
+            f"(minimum {minimum}, ratio {calls / max(minimum, 1):.3f}), {rows:>9} rows "
+            f"(+{quarantined} quarantined), {rows / seconds:>8.0f} rows/s"
+        )
+        for name, value in (("calls", calls), ("minimum", minimum), ("rows", rows)):
+            totals[name] += value
+        totals["quarantined"] += quarantined
+        totals["runs"] += len(ranges)
+
+    seconds = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{'total':>14}: {totals['runs']:>4} runs, {totals['calls']:>6} API calls "
+        f"(minimum {totals['minimum']}, ratio {totals['calls'] / totals['minimum']:.3f}), "
+        f"{totals['rows']:>9} rows (+{totals['quarantined']} quarantined), "
+        f"{totals['rows'] / seconds:>8.0f} rows/s, {seconds:.0f} s, peak RSS {peak_mb:.0f} MiB"
+    )
+
+
+def _epoch(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+if __name__ == "__main__":
+    main()
