@@ -29,6 +29,8 @@ class ConfigError(ValueError):
 class ApiSettings:
     base_url: str | None  # None: start the embedded simulator
     api_key: str | None = field(default=None, repr=False)
+    calls_per_second: float | None = None  # None: a default suited to the source
+    calls_per_minute: int | None = None
 
     @property
     def embedded(self) -> bool:
@@ -100,6 +102,10 @@ def identifier(name: str, value: str) -> str:
 
 def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
     env = os.environ if env is None else env
+    pacing = {
+        "calls_per_second": _int(env, "CCDATA_CALLS_PER_SECOND", 0, 1, 10_000) or None,
+        "calls_per_minute": _int(env, "CCDATA_CALLS_PER_MINUTE", 0, 1, 600_000) or None,
+    }
     key = _get(env, "CCDATA_API_KEY")
     base_url = _get(env, "DATA_API_BASE_URL")
     if base_url is not None:
@@ -109,10 +115,10 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
                 f"DATA_API_BASE_URL must be an http(s) URL without a query string, such as "
                 f"{REAL_API_BASE_URL}; put the key in CCDATA_API_KEY."
             )
-        return ApiSettings(base_url=base_url.rstrip("/"), api_key=key)
+        return ApiSettings(base_url=base_url.rstrip("/"), api_key=key, **pacing)
     if key is not None:
-        return ApiSettings(base_url=REAL_API_BASE_URL, api_key=key)
-    return ApiSettings(base_url=None, api_key=None)
+        return ApiSettings(base_url=REAL_API_BASE_URL, api_key=key, **pacing)
+    return ApiSettings(base_url=None, api_key=None, **pacing)
 
 
 def warehouse_settings(env: Mapping[str, str] | None = None) -> WarehouseSettings:

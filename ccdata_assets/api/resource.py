@@ -81,7 +81,11 @@ class CCDataApiResource(ConfigurableResource):
     def from_settings(cls, settings: ApiSettings, **overrides: Any) -> CCDataApiResource:
         """Build from `api_settings()`; the key goes in as EnvVar so the UI never shows it."""
         key = EnvVar("CCDATA_API_KEY") if settings.api_key and not settings.embedded else None
-        return cls(base_url=settings.base_url, api_key=key, **overrides)
+        pacing = {
+            "calls_per_second": settings.calls_per_second,
+            "calls_per_minute": settings.calls_per_minute,
+        }
+        return cls(base_url=settings.base_url, api_key=key, **{**pacing, **overrides})
 
     @property
     def embedded(self) -> bool:

@@ -24,6 +24,16 @@ def test_a_key_alone_means_the_real_api_and_the_key_never_shows_in_repr() -> Non
     assert "sk-SECRET" not in repr(api)
 
 
+def test_per_run_pacing_reaches_the_api_resource() -> None:
+    from ccdata_assets.api.resource import CCDataApiResource
+
+    settings = api_settings({"CCDATA_CALLS_PER_SECOND": "5", "CCDATA_CALLS_PER_MINUTE": "120"})
+    resource = CCDataApiResource.from_settings(settings)
+    assert (resource.calls_per_second, resource.calls_per_minute) == (5, 120)
+    with pytest.raises(ConfigError, match="CCDATA_CALLS_PER_SECOND"):
+        api_settings({"CCDATA_CALLS_PER_SECOND": "fast"})
+
+
 def test_singlestore_url_with_percent_encoded_password() -> None:
     s = warehouse_settings({"SINGLESTOREDB_URL": "mysql://admin:p%2Bw%40rd@db.example:3307/prod"})
     assert (s.host, s.port, s.user, s.password, s.database) == (
@@ -59,6 +69,8 @@ def test_bad_connection_settings_name_themselves(env, setting) -> None:
     ("env", "setting"),
     [
         ({"CCDATA_MIN_EXCHANGE_GRADE": "Z"}, "CCDATA_MIN_EXCHANGE_GRADE"),
+        ({"CCDATA_FUTURES_STATUSES": "ACTIVE,GONE"}, "CCDATA_FUTURES_STATUSES"),
+        ({"CCDATA_INDEX_MARKETS": "cadli,c c"}, "CCDATA_INDEX_MARKETS"),
         ({"CCDATA_TOP_N_ASSETS": "many"}, "CCDATA_TOP_N_ASSETS"),
         ({"CCDATA_START_DATE": "yesterday"}, "CCDATA_START_DATE"),
         ({"CCDATA_SPOT_EXCHANGES": "binance,Bad Name"}, "CCDATA_SPOT_EXCHANGES"),
