@@ -15,6 +15,7 @@ from ccdata_assets.datasets.catalog import TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import newest_window, range_tags
+from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 NOW = "2026-06-15T12:30:00"
@@ -257,3 +258,35 @@ def test_every_data_set_materialises_and_reruns_identically(platform) -> None:
         assert stored.select(keys).is_duplicated().sum() == 0, spec.name
         again = platform.table(spec.table).drop("collected_at").sort(keys)
         assert again.equals(stored), spec.name
+
+
+def test_api_key_never_reaches_logs_metadata_or_errors(platform, monkeypatch) -> None:
+    """A real key against an API that requires one (the simulator over HTTP): successful and
+    failing runs, then every event Dagster stored, including the error's stack and cause."""
+    secret = "sk-live-DO-NOT-LEAK-4242"
+    with serve_in_thread(SimulatorConfig(require_api_key=True)) as api:
+        platform.reload(CCDATA_API_KEY=secret, DATA_API_BASE_URL=api.base_url)
+        [known, *_] = platform.bootstrap()
+        platform.instance.add_dynamic_partitions("spot_instruments", ["kraken:NOPE-USD"])
+        month = date(2026, 6, 1)
+        ok = platform.run("spot_ohlcv_1d_job", range_tags(month, month, [known]))
+        failed = platform.run(
+            "spot_ohlcv_1d_job",
+            {
+                "dagster/asset_partition_range_start": f"{month}|{known}",
+                "dagster/asset_partition_range_end": f"{month}|kraken:NOPE-USD",
+            },
+        )
+    assert ok.success and not failed.success
+    assert output_metadata(ok, "spot_ohlcv_1d")["source"].startswith("custom API")
+    stored = [
+        repr(entry)
+        for run in platform.instance.get_runs()
+        for entry in platform.instance.all_logs(run.run_id)
+    ]
+    assert len(stored) > 50
+    assert not [line for line in stored if secret in line]
+    # The UI shows resource config: the key is the name of its variable, never its value.
+    api_config = platform.defs.resources["api"]
+    assert secret not in repr(api_config)
+    assert api_config.__dict__["api_key"] == dg.EnvVar("CCDATA_API_KEY")
