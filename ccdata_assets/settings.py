@@ -67,7 +67,7 @@ class UniverseSettings:
     spot_exchanges: tuple[str, ...]
     min_exchange_grade: str
     start_date: date
-    futures_exchanges: tuple[str, ...] = ("binance", "bybit")
+    futures_exchanges: tuple[str, ...] = ("binance",)
     futures_statuses: tuple[str, ...] = ("ACTIVE", "EXPIRED")
     index_markets: tuple[str, ...] = ("cadli", "ccix")
     minute_history_days: int = 7
@@ -176,7 +176,7 @@ def universe_settings(env: Mapping[str, str] | None = None) -> UniverseSettings:
             f"CCDATA_MIN_EXCHANGE_GRADE must be one of {', '.join(EXCHANGE_GRADES)}, got {grade!r}."
         )
     spot = _names(env, "CCDATA_SPOT_EXCHANGES", "binance,coinbase,kraken")
-    futures = _names(env, "CCDATA_FUTURES_EXCHANGES", "binance,bybit")
+    futures = _names(env, "CCDATA_FUTURES_EXCHANGES", "binance")
     indices = _names(env, "CCDATA_INDEX_MARKETS", "cadli,ccix")
     statuses = tuple(
         s.upper() for s in _names(env, "CCDATA_FUTURES_STATUSES", "active,expired", lower=False)
