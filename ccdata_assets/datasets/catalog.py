@@ -171,20 +171,31 @@ _MARKET_STATUS_FIELDS = {
     "api_data_retrieved_datetime": "_RETRIEVED_AT",
 }
 
-SPOT_EXCHANGES = SnapshotSpec(
-    name="spot_exchanges",
-    group="spot",
-    path="/spot/v1/markets",
-    records=payloads.markets,
-    outputs=(
-        TableOutput(
-            name="spot_exchanges",
-            table="cc_exchange_spot_details",
-            key_fields=("MARKET",),
-            fields={**_MARKET_STATUS_FIELDS, "total_trades_exchange_level": "TOTAL_TRADES_SPOT"},
-            description="Spot exchanges (markets) with instrument counts by status.",
+
+def _exchange_details(family: str, table: str, what: str) -> SnapshotSpec:
+    """`/{family}/v1/markets`: one row per exchange, instrument counts by status."""
+    return SnapshotSpec(
+        name=f"{family}_exchanges",
+        group=family,
+        path=f"/{family}/v1/markets",
+        records=payloads.markets,
+        outputs=(
+            TableOutput(
+                name=f"{family}_exchanges",
+                table=table,
+                key_fields=("MARKET",),
+                fields={
+                    **_MARKET_STATUS_FIELDS,
+                    "total_trades_exchange_level": f"TOTAL_TRADES_{family.upper()}",
+                },
+                description=f"{family.capitalize()} exchanges with {what}.",
+            ),
         ),
-    ),
+    )
+
+
+SPOT_EXCHANGES = _exchange_details(
+    "spot", "cc_exchange_spot_details", "instrument counts by status"
 )
 
 # --- reference data the universes are drawn from ---------------------------------------------------
@@ -448,20 +459,10 @@ FUTURES_INSTRUMENTS = SnapshotSpec(
     ),
 )
 
-FUTURES_EXCHANGES = SnapshotSpec(
-    name="futures_exchanges",
-    group="futures",
-    path="/futures/v1/markets",
-    records=payloads.markets,
-    outputs=(
-        TableOutput(
-            name="futures_exchanges",
-            table="cc_exchanges_futures_details",
-            key_fields=("MARKET",),
-            fields={**_MARKET_STATUS_FIELDS, "total_trades_exchange_level": "TOTAL_TRADES_FUTURES"},
-            description="Futures exchanges with instrument counts, funding and open-interest update totals.",
-        ),
-    ),
+FUTURES_EXCHANGES = _exchange_details(
+    "futures",
+    "cc_exchanges_futures_details",
+    "instrument counts by status and funding / open-interest update totals",
 )
 
 # --- index (CCIX, CADLI) ---------------------------------------------------------------------------
