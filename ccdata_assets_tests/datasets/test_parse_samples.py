@@ -146,3 +146,91 @@ def test_top_list_page_count_comes_from_stats() -> None:
     from ccdata_assets.datasets.payloads import top_list_pages
 
     assert top_list_pages(sample("asset_top_list")) == 340
+
+
+def spec_named(name: str):
+    return next(spec for spec in TIME_SERIES if spec.name == name)
+
+
+def parse_series(name: str, rows, market: str, instrument: str):
+    spec = spec_named(name)
+    extra = spec.page_fields(market, instrument) if spec.page_fields else {}
+    return parse_records(
+        [{**extra, **row} for row in rows],
+        table_name=spec.table,
+        fields=spec.fields,
+        required=spec.required_fields,
+        rules=spec.rules,
+        data_set=spec.name,
+        partition_key=None,
+    )
+
+
+def test_futures_hour_candles_sample() -> None:
+    parsed = parse_series(
+        "futures_ohlcv_1h", sample("futures_historical_hours"), "binance", "BTCUSDT"
+    )
+    assert parsed.quarantined.is_empty() and parsed.clean.height == 2
+    row = parsed.clean.row(0, named=True)
+    assert (row["market"], row["instrument"]) == ("binance", "BTCUSDT")
+    assert row["mapped_instrument"] == "BTC-USDT-VANILLA-PERPETUAL"
+    assert (row["close"], row["number_of_contracts"]) == (104359.6, 7328289)
+    assert row["datetime"] == datetime(2025, 6, 17, 18)
+
+
+def test_funding_rate_sample_maps_ohlc_to_fr_columns() -> None:
+    parsed = parse_series(
+        "futures_funding_rate_1d", sample("futures_funding_rate_days"), "hyperliquid", "BTC"
+    )
+    assert parsed.quarantined.is_empty()
+    row = parsed.clean.row(0, named=True)
+    assert (row["close_fr"], row["interval_ms"]) == (1.25e-05, 3_600_000)
+    assert row["mapped_instrument"] == "BTC-USDT-QUANTO-PERPETUAL"
+
+
+def test_open_interest_sample_maps_settlement_and_quote() -> None:
+    parsed = parse_series(
+        "futures_open_interest_1d", sample("futures_open_interest_days"), "binance", "BTCUSDT"
+    )
+    assert parsed.quarantined.is_empty()
+    row = parsed.clean.row(0, named=True)
+    assert row["close_oi_contracts"] == 78013.262
+    assert row["close_oi_quote"] == pytest.approx(8327556857.4948)
+    assert row["close_mark_price"] is not None
+
+
+def test_index_day_sample_splits_the_instrument_into_asset_and_quote() -> None:
+    parsed = parse_series("index_ohlcv_1d", sample("index_cc_historical_days"), "cadli", "BTC-USD")
+    assert parsed.quarantined.is_empty()
+    row = parsed.clean.row(0, named=True)
+    assert (row["market"], row["instrument"], row["asset"], row["quote"]) == (
+        "cadli",
+        "BTC-USD",
+        "BTC",
+        "USD",
+    )
+    assert row["close"] == pytest.approx(104394.303202528) and row["total_index_updates"] == 226581
+
+
+def test_futures_instruments_and_markets_samples() -> None:
+    from ccdata_assets.datasets.catalog import FUTURES_EXCHANGES, FUTURES_INSTRUMENTS
+
+    payload = sample("futures_markets_instruments")
+    instruments = parse_snapshot(FUTURES_INSTRUMENTS, FUTURES_INSTRUMENTS.outputs[0], payload)
+    assert instruments.quarantined.is_empty()
+    row = instruments.clean.filter(
+        instruments.clean["mapped_instrument_symbol"] == "BTC-USD-INVERSE-PERPETUAL"
+    ).row(0, named=True)
+    assert (row["exchange_internal_name"], row["exchange_instrument_symbol_raw"]) == (
+        "binance",
+        "BTCUSD_PERP",
+    )
+    assert row["first_trade_datetime"] == datetime(2020, 8, 11, 7, 2, 31)
+    assert row["contract_expiration_datetime"] is None
+    stamps = {"_RETRIEVED_AT": 1749168000}
+    markets = parse_snapshot(
+        FUTURES_EXCHANGES, FUTURES_EXCHANGES.outputs[0], sample("futures_markets"), stamps
+    ).clean
+    binance = markets.filter(markets["exchange_internal_name"] == "binance").row(0, named=True)
+    assert (binance["instruments_active_count"], binance["instruments_expired_count"]) == (523, 145)
+    assert binance["total_trades_exchange_level"] == 131986387884
