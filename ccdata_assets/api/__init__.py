@@ -12,18 +12,13 @@ from ccdata_assets.api.errors import (
     UnknownMarketOrInstrumentError,
 )
 from ccdata_assets.api.paging import (
-    LIMITS,
-    UNIT_SECONDS,
     Page,
     fetch_page,
-    fetch_range,
     plan_pages,
 )
 from ccdata_assets.api.resource import CCDataApiResource
 
 __all__ = [
-    "LIMITS",
-    "UNIT_SECONDS",
     "ApiAuthError",
     "ApiBadRequestError",
     "ApiError",
@@ -37,6 +32,5 @@ __all__ = [
     "Page",
     "UnknownMarketOrInstrumentError",
     "fetch_page",
-    "fetch_range",
     "plan_pages",
 ]

@@ -7,10 +7,8 @@ pages that neither overlap nor leave gaps, so no row is fetched twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +18,6 @@ if TYPE_CHECKING:
     from ccdata_assets.api.client import CCDataClient
 
 log = logging.getLogger(__name__)
-
-UNIT_SECONDS: dict[str, int] = {"days": 86_400, "hours": 3_600, "minutes": 60}
-LIMITS: dict[str, int] = {"days": 5000, "hours": 2000, "minutes": 2000}  # API maxima per call
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,51 +100,3 @@ async def fetch_page(
     if len(kept) != len(rows):
         log.debug("%s: dropped %d rows outside [%d, %d]", path, len(rows) - len(kept), low, high)
     return kept
-
-
-async def fetch_range(
-    client: CCDataClient,
-    path: str,
-    params: Mapping[str, Any],
-    start_ts: int,
-    end_ts: int,
-    unit: str,
-    limit: int | None = None,
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Yield the rows of [start_ts, end_ts] (inclusive) page by page, **in ascending order**.
-
-    Pages are fetched concurrently (a window of about twice the client's concurrency is in
-    flight; the client's semaphore and rate limiter do the real bounding), but each page is
-    yielded only after all earlier ones, so rows come out sorted by TIMESTAMP and at most the
-    window's pages wait in memory. A page before the instrument's first data
-    (`HistoryStartsLaterError`) yields `[]`; rows timestamped outside the page's own buckets
-    are dropped, rows without a usable TIMESTAMP are passed on for validation to quarantine.
-    Other API errors propagate and cancel the pages still in flight. Use it inside
-    `contextlib.aclosing(...)` if you may stop early, so pending requests are cancelled at once.
-    """
-    if unit not in UNIT_SECONDS:
-        raise ValueError(f"unit must be one of {', '.join(UNIT_SECONDS)}, got {unit!r}.")
-    unit_seconds = UNIT_SECONDS[unit]
-    limit = LIMITS[unit] if limit is None else limit
-    if not 1 <= limit <= LIMITS[unit]:
-        raise ValueError(f"limit for {unit} must be between 1 and {LIMITS[unit]}, got {limit}.")
-    pages = iter(plan_pages(start_ts, end_ts, unit_seconds, limit))
-    window = max(1, 2 * client.max_concurrency)
-    in_flight: deque[asyncio.Task[list[dict[str, Any]]]] = deque()
-
-    def top_up() -> None:
-        while len(in_flight) < window and (page := next(pages, None)) is not None:
-            coro = fetch_page(client, path, params, page, unit_seconds, start_ts, end_ts)
-            in_flight.append(asyncio.ensure_future(coro))
-
-    try:
-        top_up()
-        while in_flight:
-            rows = await in_flight.popleft()
-            top_up()
-            yield rows
-    finally:
-        for task in in_flight:
-            task.cancel()
-        if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)

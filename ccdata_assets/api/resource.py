@@ -8,9 +8,7 @@ trip, the embedded simulator is not.
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
@@ -135,34 +133,6 @@ class CCDataApiResource(ConfigurableResource):
                 CCDataClient.connect(base_url, key, source=self.source, **self._policy())
             )
             yield client
-
-    def run_sync(self, fn: Callable[[CCDataClient], Awaitable[T]]) -> T:
-        """Run `fn(client)` to completion from sync code (sensors, scripts)."""
-
-        async def main() -> T:
-            async with self.open() as client:
-                return await fn(client)
-
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(main())
-        # Called from inside a running loop: run on a private loop in a worker thread.
-        result: list[T] = []
-        failure: list[BaseException] = []
-
-        def worker() -> None:
-            try:
-                result.append(asyncio.run(main()))
-            except BaseException as exc:
-                failure.append(exc)
-
-        thread = threading.Thread(target=worker, name="ccdata-api-run-sync")
-        thread.start()
-        thread.join()
-        if failure:
-            raise failure[0]
-        return result[0]
 
 
 __all__ = ["CCDataApiResource"]

@@ -1,13 +1,13 @@
-"""fetch_range over real HTTP: exactly ceil(points/limit) calls, every bucket once, history start."""
+"""Planned pages over real HTTP: exactly ceil(points/limit) calls, every bucket once, history start."""
 
 from __future__ import annotations
 
 import math
-from contextlib import aclosing
 
 import pytest
 
-from ccdata_assets.api import CCDataClient, fetch_range
+from ccdata_assets.api import CCDataClient
+from ccdata_assets.api.paging import fetch_page, plan_pages
 from ccdata_assets.simulator import serve
 from ccdata_assets_tests.api._support import (
     BTC_USD,
@@ -24,9 +24,12 @@ from ccdata_assets_tests.api._support import (
 START = (NOW - 120 * DAY) // DAY * DAY  # a midnight well inside BTC-USD's history
 
 
-async def collect(client: CCDataClient, start: int, end: int, **kw: object) -> list[list[dict]]:
-    async with aclosing(fetch_range(client, HOURS, BTC_USD, start, end, "hours", **kw)) as pages:
-        return [rows async for rows in pages]
+async def collect(
+    client: CCDataClient, start: int, end: int, limit: int | None = None
+) -> list[list[dict]]:
+    """What the time-series assets do for one span: plan the pages, fetch each."""
+    pages = plan_pages(start, end, HOUR, limit or 2000)
+    return [await fetch_page(client, HOURS, BTC_USD, page, HOUR, start, end) for page in pages]
 
 
 @pytest.mark.parametrize(
@@ -79,21 +82,5 @@ def test_corrupt_rows_are_passed_on_not_dropped() -> None:
             assert len(rows) == 72  # malformed rows go on to validation/quarantine
             assert any("TIMESTAMP" not in r for r in rows)
             assert any(r.get("TIMESTAMP", 0) % HOUR for r in rows)  # misaligned, kept
-
-    run(main())
-
-
-def test_bad_unit_or_limit_is_refused_before_any_call() -> None:
-    async def main() -> None:
-        async with CCDataClient.connect("http://127.0.0.1:9", KEY) as c:
-            with pytest.raises(ValueError, match="unit"):
-                await collect_unit(c, "weeks")
-            with pytest.raises(ValueError, match="2000"):
-                await collect(c, START, START + DAY, limit=2001)
-            assert c.stats.calls == 0
-
-    async def collect_unit(c: CCDataClient, unit: str) -> None:
-        async for _ in fetch_range(c, HOURS, BTC_USD, START, START + DAY, unit):
-            pass
 
     run(main())

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ccdata_assets.api.paging import LIMITS, UNIT_SECONDS, Page, bucket_bounds, plan_pages
+from ccdata_assets.api.paging import Page, bucket_bounds, plan_pages
 
 HOUR = 3600
 T0 = 1_735_689_600  # 2025-01-01T00:00:00Z
@@ -16,9 +16,14 @@ def covered(pages: list[Page], unit: int) -> list[int]:
     return [ts for p in pages for ts in range(p.first_ts(unit), p.to_ts + 1, unit)]
 
 
-def test_limits_and_units_match_the_api_reference() -> None:
-    assert LIMITS == {"days": 5000, "hours": 2000, "minutes": 2000}
-    assert UNIT_SECONDS == {"days": 86_400, "hours": 3_600, "minutes": 60}
+def test_intervals_page_at_the_documented_limits() -> None:
+    from ccdata_assets.datasets.spec import INTERVALS
+
+    assert {i.unit: (i.seconds, i.max_limit) for i in INTERVALS} == {
+        "days": (86_400, 5000),
+        "hours": (3_600, 2000),
+        "minutes": (60, 2000),
+    }
 
 
 def test_one_point_is_one_page_of_limit_one() -> None:

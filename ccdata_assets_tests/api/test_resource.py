@@ -6,7 +6,7 @@ import asyncio
 
 import dagster as dg
 
-from ccdata_assets.api import CCDataApiResource, CCDataClient
+from ccdata_assets.api import CCDataApiResource
 from ccdata_assets.settings import REAL_API_BASE_URL, ApiSettings
 from ccdata_assets.simulator import serve_in_thread
 from ccdata_assets_tests.api._support import KEY, run, sim_config
@@ -31,23 +31,16 @@ def test_base_url_talks_to_that_server_with_real_key_defaults() -> None:
     with serve_in_thread(sim_config()) as sim:
         resource = CCDataApiResource(base_url=sim.base_url, api_key=KEY, max_retries=1)
         assert resource.source == f"custom API at {sim.base_url}"
-        instruments = resource.run_sync(
-            lambda client: client.get("/spot/v1/markets/instruments", {"market": "kraken"})
-        )
+
+        async def main() -> dict:
+            async with resource.open() as client:
+                return await client.get("/spot/v1/markets/instruments", {"market": "kraken"})
+
+        instruments = asyncio.run(main())
         assert "BTC-USD" in instruments["kraken"]["instruments"]
         assert sim.stats.calls["/spot/v1/markets/instruments"] == 1
     policy = resource._policy()
     assert (policy["calls_per_second"], policy["calls_per_minute"]) == (10.0, 240.0)
-
-
-def test_run_sync_also_works_inside_a_running_loop() -> None:
-    with serve_in_thread(sim_config()) as sim:
-        resource = CCDataApiResource(base_url=sim.base_url, api_key=KEY)
-
-        async def inside_a_loop() -> dict:
-            return resource.run_sync(lambda client: client.get("/spot/v1/markets"))
-
-        assert "kraken" in asyncio.run(inside_a_loop())
 
 
 def test_from_settings_passes_the_key_as_an_env_var_never_the_value() -> None:
@@ -66,12 +59,13 @@ def test_resource_works_in_a_dagster_asset(monkeypatch) -> None:
 
         @dg.asset
         def markets(api: CCDataApiResource) -> None:
-            async def fetch(client: CCDataClient) -> dict:
-                data = await client.get("/spot/v1/markets")
-                seen.update(client.stats.as_metadata(), source=client.source)
-                return data
+            async def fetch() -> dict:
+                async with api.open() as client:
+                    data = await client.get("/spot/v1/markets")
+                    seen.update(client.stats.as_metadata(), source=client.source)
+                    return data
 
-            assert "kraken" in api.run_sync(fetch)
+            assert "kraken" in asyncio.run(fetch())
 
         resource = CCDataApiResource(base_url=sim.base_url, api_key=dg.EnvVar("CCDATA_API_KEY"))
         result = dg.materialize([markets], resources={"api": resource})

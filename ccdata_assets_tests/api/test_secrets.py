@@ -20,8 +20,8 @@ from ccdata_assets.api import (
     CCDataClient,
     HistoryStartsLaterError,
     UnknownMarketOrInstrumentError,
-    fetch_range,
 )
+from ccdata_assets.api.paging import fetch_page, plan_pages
 from ccdata_assets.simulator import SimulatorConfig, serve
 from ccdata_assets_tests.api._support import BTC_USD, FAST, HOURS, KEY, NOW, run, sim_config
 
@@ -72,9 +72,10 @@ def get(params: dict[str, Any]) -> Callable[[CCDataClient], Awaitable[Any]]:
     return lambda client: client.get(HOURS, {**PAGE, **params})
 
 
-async def through_fetch_range(client: CCDataClient) -> None:
-    async for _ in fetch_range(client, HOURS, BTC_USD, NOW - 3 * 86_400, NOW - 86_400, "hours"):
-        pass
+async def through_fetch_page(client: CCDataClient) -> None:
+    start, end = NOW - 3 * 86_400, NOW - 86_400
+    for page in plan_pages(start, end, 3600, 2000):
+        await fetch_page(client, HOURS, BTC_USD, page, 3600, start, end)
 
 
 CASES: list[tuple[str, SimulatorConfig | None, Any, type[ApiError], dict[str, Any]]] = [
@@ -89,7 +90,7 @@ CASES: list[tuple[str, SimulatorConfig | None, Any, type[ApiError], dict[str, An
      ApiRateLimitedError, {"max_retries": 1}),
     ("500 give-up", sim_config(status_500_every=1), get({}), ApiServerError,
      {"max_retries": 1}),
-    ("500 in fetch_range", sim_config(status_500_every=1), through_fetch_range,
+    ("500 in fetch_page", sim_config(status_500_every=1), through_fetch_page,
      ApiServerError, {"max_retries": 1}),
     ("dropped connection", sim_config(drop_connection_every=1), get({}),
      ApiUnreachableError, {"max_retries": 1}),
