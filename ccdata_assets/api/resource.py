@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from ccdata_assets.api.client import CCDataClient
 from ccdata_assets.settings import ApiSettings
-
-T = TypeVar("T")
 
 # Free Data API key (2025 to Jan 2026, reference §0.4): 20/s, 300/min, 3 000/h, 7 500/day.
 # Real defaults keep half the per-second and 80 % of the per-minute budget, leaving room for a
