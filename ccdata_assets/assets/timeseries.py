@@ -44,6 +44,7 @@ class RunProgress:
     instruments_with_rows: set[str] = field(default_factory=set)
     failures: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    unmapped_fields: set[str] = field(default_factory=set)  # API fields no column takes
 
 
 def instrument_bounds(instruments: pl.DataFrame, universe: Universe) -> dict[InstrumentKey, Bounds]:
@@ -136,6 +137,7 @@ def build_time_series_asset(
                 - len(progress.instruments_with_rows),
                 "fetch_seconds": round(progress.seconds, 3),
                 "as_of": now.isoformat(timespec="seconds"),
+                "api_fields_not_stored": sorted(progress.unmapped_fields),
             }
 
         return BatchStream(iterate_async(produce), metadata=metadata)
@@ -184,6 +186,7 @@ async def fetch_all(
                 data_set=spec.name,
                 partition_key=f"{_day(page.first_ts(unit))}..{_day(page.to_ts)}|{instrument.key}",
             )
+            progress.unmapped_fields.update(parsed.unmapped)
             await emit(Batch(parsed.clean, parsed.quarantined))
 
     await asyncio.gather(*(worker() for _ in range(max(1, workers))))

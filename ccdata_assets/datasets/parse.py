@@ -14,7 +14,7 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
-from ccdata_assets.datasets.records import ROW, raw_json, typed_frame
+from ccdata_assets.datasets.records import ROW, raw_json, source_field, typed_frame
 from ccdata_assets.datasets.spec import RowRule
 from ccdata_assets.datasets.validation import frame_schema, split_valid
 from ccdata_assets.warehouse.ddl import TableDef, load_table
@@ -26,6 +26,8 @@ BOOKKEEPING = frozenset({"collected_at", "created_at", "updated_at"})
 class Parsed:
     clean: pl.DataFrame
     quarantined: pl.DataFrame
+    # Record fields no column takes: a field the API added shows up here instead of vanishing.
+    unmapped: frozenset[str] = frozenset()
 
 
 def written_schema(table: TableDef) -> dict[str, pl.DataType]:
@@ -64,7 +66,16 @@ def parse_records(
         quarantined=quarantine_rows(
             records, split.rejected, data_set=data_set, partition_key=partition_key
         ),
+        unmapped=unmapped_fields(records, table, fields),
     )
+
+
+def unmapped_fields(
+    records: Iterable[Mapping[str, Any]], table: TableDef, fields: Mapping[str, str]
+) -> frozenset[str]:
+    """Fields present in the records that no column of `table` is filled from."""
+    taken = {source_field(column, fields) for column in table.column_names}
+    return frozenset(set().union(*(record.keys() for record in records)) - taken)
 
 
 def quarantine_rows(

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ccdata_assets.simulator import futures, index, minapi, spot, toplist
 from ccdata_assets.simulator.catalog import ASSETS_BY_SYMBOL
-from ccdata_assets.simulator.config import SimulatorConfig, clock_for
+from ccdata_assets.simulator.config import FaultConfig, SimulatorConfig, clock_for
 from ccdata_assets.simulator.errors import (
     AUTH_MESSAGE,
     ApiError,
@@ -19,6 +19,7 @@ from ccdata_assets.simulator.errors import (
     error_response,
     json_response,
 )
+from ccdata_assets.simulator.faults import page_faults
 from ccdata_assets.simulator.limits import RateLimiter
 from ccdata_assets.simulator.pagecache import PageCache
 from ccdata_assets.simulator.params import PATH_UNITS
@@ -195,7 +196,6 @@ def create_app(config: SimulatorConfig) -> web.Application:
         state.pages = PageCache(config.page_cache_mb * 1024 * 1024)
     app = web.Application(middlewares=[gateway])
     app[STATE] = state
-    corrupt = config.faults.corrupt_every
     histories: dict[str, Callable[..., bytes]] = {
         "/spot/v1/historical": spot.spot_history,
         "/futures/v1/historical": futures.futures_history,
@@ -205,7 +205,7 @@ def create_app(config: SimulatorConfig) -> web.Application:
     }
     for prefix, history in histories.items():
         for name, unit in PATH_UNITS.items():
-            builder = functools.partial(_history, history, unit=unit, corrupt=corrupt)
+            builder = functools.partial(_history, history, unit=unit, faults=config.faults)
             app.router.add_get(f"{prefix}/{name}", _endpoint(builder, unit))
     snapshots: dict[str, Builder] = {
         "/spot/v1/markets": spot.spot_markets,
@@ -222,6 +222,11 @@ def create_app(config: SimulatorConfig) -> web.Application:
 
 
 def _history(
-    history: Callable[..., bytes], query: Mapping[str, str], now: int, *, unit: int, corrupt: int
+    history: Callable[..., bytes],
+    query: Mapping[str, str],
+    now: int,
+    *,
+    unit: int,
+    faults: FaultConfig,
 ) -> bytes:
-    return history(query, unit, now, corrupt)
+    return page_faults(history(query, unit, now, faults.corrupt_every), faults, unit)

@@ -22,6 +22,9 @@ class FaultConfig:
     delay_seconds: float = 0.0  # added latency on every request
     drop_connection_every: int = 0  # every Nth request: connection closed without a response
     corrupt_every: int = 0  # every Nth bucket of historical data is malformed (kinds rotate)
+    drop_bucket_every: int = 0  # every Nth bucket of history is left out of pages (a gap)
+    spike_every: int = 0  # every Nth bucket: OPEN/HIGH/LOW/CLOSE x SPIKE_FACTOR (valid outlier)
+    extra_field: str = ""  # a field the API might add one day, on every history record
 
 
 @dataclass(frozen=True)

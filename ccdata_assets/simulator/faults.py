@@ -1,4 +1,5 @@
-"""Fault injection: request-level failures (counted per app) and malformed historical rows.
+"""Fault injection: request-level failures (counted per app), malformed historical rows, and
+row faults that stay valid (dropped buckets, price spikes, an extra field).
 
 Corrupted rows are chosen by bucket, not by request order, so the same bucket is malformed every
 time it is fetched: a quarantine table stays idempotent across retries and re-runs.
@@ -6,9 +7,12 @@ time it is fetched: a quarantine table stays idempotent across retries and re-ru
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from ccdata_assets.simulator import jsonrows as jr
+from ccdata_assets.simulator.config import FaultConfig
 from ccdata_assets.simulator.errors import dumps
 from ccdata_assets.simulator.hashing import seed_of
 
@@ -72,3 +76,44 @@ def corrupt_overrides(
         assert kind is not None
         out[i] = dumps(_corrupt(jr.row_dict(fields, i), kind, unit))
     return out
+
+
+SPIKE_FACTOR = 1.5
+EXTRA_FIELD_VALUE = "injected"
+_SPIKED = ("OPEN", "HIGH", "LOW", "CLOSE")
+
+
+def bucket_hit(fault: str, key: str, unit: int, ts: int, every: int) -> bool:
+    """Whether the bucket starting at ``ts`` of instrument ``key`` carries ``fault``; chosen by
+    bucket (offset per instrument), so every fetch of the bucket sees the same fault."""
+    return every > 0 and (ts // unit + seed_of(fault, key) % every) % every == 0
+
+
+def page_faults(body: bytes, faults: FaultConfig, unit: int) -> bytes:
+    """Row faults that keep rows valid: dropped buckets (gaps the API should have filled),
+    price spikes that still pass the OHLC rules (outliers), an unannounced extra field (drift).
+
+    Only pages with one of these faults switched on are decoded again; others pass untouched.
+    """
+    if not (faults.drop_bucket_every or faults.spike_every or faults.extra_field):
+        return body
+    payload = json.loads(body)
+    rows = payload.get("Data")
+    if not isinstance(rows, list):
+        return body
+    kept = []
+    for row in rows:
+        key = f"{row.get('MARKET')}:{row.get('INSTRUMENT')}"
+        ts = row.get("TIMESTAMP")
+        if isinstance(ts, int):
+            if bucket_hit("drop", key, unit, ts, faults.drop_bucket_every):
+                continue
+            if bucket_hit("spike", key, unit, ts, faults.spike_every):
+                for name in _SPIKED:
+                    if isinstance(row.get(name), int | float):
+                        row[name] = row[name] * SPIKE_FACTOR
+        if faults.extra_field:
+            row[faults.extra_field] = EXTRA_FIELD_VALUE
+        kept.append(row)
+    payload["Data"] = kept
+    return dumps(payload)
