@@ -31,9 +31,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = (NOW - timedelta(days=365 * args.years)).date()
-    os.environ.update(
-        {"CCDATA_NOW": NOW.isoformat(), "CCDATA_START_DATE": start.isoformat()}
-    )
+    os.environ.update({"CCDATA_NOW": NOW.isoformat(), "CCDATA_START_DATE": start.isoformat()})
     if args.mariadb:
         os.environ.update({"S2_HOST": "127.0.0.1", "S2_DATABASE": f"ccdata_bench_{os.getpid()}"})
     else:
@@ -42,7 +40,14 @@ def main() -> None:
     import dagster as dg
     from dagster._core.definitions.partitions.context import partition_loading_context
 
-    from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, clamp
+    from ccdata_assets.assets.planning import (
+        Bounds,
+        InstrumentKey,
+        Span,
+        clamp,
+        next_partition,
+        partition_start,
+    )
     from ccdata_assets.datasets.catalog import SPOT_UNIVERSE, TIME_SERIES
     from ccdata_assets.definitions import build_definitions
     from ccdata_assets.warehouse.resource import WarehouseResource
@@ -50,16 +55,21 @@ def main() -> None:
     defs = build_definitions()
     instance = dg.DagsterInstance.ephemeral()
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    assert defs.resolve_job_def("metadata_job").execute_in_process(
-        instance=instance, run_config=quiet
-    ).success
+    assert (
+        defs.resolve_job_def("metadata_job")
+        .execute_in_process(instance=instance, run_config=quiet)
+        .success
+    )
 
     listed = WarehouseResource.from_env().get().read(SPOT_UNIVERSE.instruments_table)
     active = listed.filter(listed["instrument_status_on_exchange"] == "ACTIVE").sort(
         "first_trade_datetime"
     )
     chosen = active.head(args.instruments)
-    keys = [f"{r['exchange_internal_name']}:{r['mapped_instrument_symbol']}" for r in chosen.iter_rows(named=True)]
+    keys = [
+        f"{r['exchange_internal_name']}:{r['mapped_instrument_symbol']}"
+        for r in chosen.iter_rows(named=True)
+    ]
     bounds = {
         InstrumentKey.parse(k): Bounds(r["first_trade_datetime"])
         for k, r in zip(keys, chosen.iter_rows(named=True), strict=True)
@@ -81,8 +91,15 @@ def main() -> None:
     for spec, first_day, last_day in plans:
         job = defs.resolve_job_def(f"{spec.name}_job")
         partitions_def = job.partitions_def
-        days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-        wanted = [dg.MultiPartitionKey({"date": d.isoformat(), "instrument": k}) for d in days for k in keys]
+        granularity = spec.interval.partition
+        windows = [partition_start(first_day, granularity)]
+        while next_partition(windows[-1], granularity) <= last_day:
+            windows.append(next_partition(windows[-1], granularity))
+        wanted = [
+            dg.MultiPartitionKey({"date": w.isoformat(), "instrument": k})
+            for w in windows
+            for k in keys
+        ]
         with partition_loading_context(dynamic_partitions_store=instance):
             ranges = partitions_def.subset_with_partition_keys(wanted).get_partition_key_ranges(
                 partitions_def
@@ -105,7 +122,7 @@ def main() -> None:
             rows += meta["rows_written"]
             quarantined += meta["rows_quarantined"]
         unit = spec.interval.seconds
-        span = Span(_epoch(first_day), _epoch(last_day) + 86_400 - unit)
+        span = Span(_epoch(windows[0]), _epoch(next_partition(windows[-1], granularity)) - unit)
         minimum = sum(
             math.ceil(clamped.points(unit) / spec.interval.max_limit)
             for b in bounds.values()
@@ -113,7 +130,7 @@ def main() -> None:
         )
         seconds = time.monotonic() - spec_started
         print(
-            f"{spec.name:>14}: {len(ranges):>4} runs, {calls:>6} API calls "
+            f"{spec.name:>14}: {len(wanted):>6} partitions, {len(ranges):>4} runs, {calls:>6} API calls "
             f"(minimum {minimum}, ratio {calls / max(minimum, 1):.3f}), {rows:>9} rows "
             f"(+{quarantined} quarantined), {rows / seconds:>8.0f} rows/s"
         )
