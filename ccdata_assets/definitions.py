@@ -14,6 +14,7 @@ from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
+from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
@@ -76,10 +77,13 @@ def build_definitions() -> dg.Definitions:
         jobs.extend(job for _, job in members)
         sensors.append(build_instrument_sensor(universe, metadata_job, members, settings))
 
+    data_assets = with_freshness_policies([*snapshot_assets, *series_assets], TIME_SERIES)
+    checks = build_checks(TIME_SERIES, SNAPSHOTS, data_assets)
     return dg.Definitions(
-        assets=[*snapshot_assets, *series_assets],
-        jobs=jobs,
-        schedules=[build_metadata_schedule(metadata_job), *schedules],
+        assets=data_assets,
+        asset_checks=checks.checks,
+        jobs=[*jobs, checks.job],
+        schedules=[build_metadata_schedule(metadata_job), *schedules, checks.schedule],
         sensors=[*sensors, build_alert_sensor()],
         resources={
             "alert_sink": AlertSinkResource.from_env(),

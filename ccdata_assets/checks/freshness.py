@@ -1,0 +1,132 @@
+"""Freshness: how old the newest stored period is, against a per-data-set threshold.
+
+Time series are judged per instrument from the table (one GROUP BY over a bounded recent span),
+because one instrument whose fetch keeps failing hides behind a table-wide maximum. A retired
+instrument is fresh once its last traded period is stored. Snapshot tables carry no period, so
+they are judged by their asset's latest materialisation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from ccdata_assets.assets.planning import Bounds
+from ccdata_assets.checks import store
+from ccdata_assets.checks.results import Verdict, sample
+from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.settings import Thresholds, show_duration
+from ccdata_assets.warehouse.warehouse import Session
+
+LOOKBACK = 10  # thresholds: rows older than this many thresholds are not scanned
+
+
+def check(session: Session, scope: Scope) -> Verdict:
+    spec, limit, now = scope.spec, scope.limits.freshness, _naive(scope.now)
+    instruments = scope.window.instruments
+    unit = timedelta(seconds=spec.interval.seconds)
+    since = now - LOOKBACK * limit
+    newest = _newest(session, scope, since) if store.stored_columns(session, scope.table) else {}
+    bounds = store.trade_bounds(session, spec.universe)
+    last_closed = _floor(now, unit) - unit
+    stale = []
+    for instrument in instruments:
+        limits = bounds.get(instrument, Bounds())
+        first = _naive(limits.first_trade) if limits.first_trade else None
+        if first is not None and _floor(first, unit) > last_closed:
+            continue  # listed so recently that no period has closed yet
+        due = now - limit
+        if limits.last_trade is not None:
+            due = min(due, _floor(_naive(limits.last_trade), unit))
+        seen = newest.get((instrument.market, instrument.instrument))
+        if seen is None or seen < due:
+            stale.append(
+                {"instrument": instrument.key, "newest_period": seen, "age": _age(now, seen)}
+            )
+    stale.sort(key=lambda s: s["newest_period"] or datetime.min)
+    overall = max(newest.values(), default=None)
+    threshold = show_duration(limit)
+    if stale:
+        worst = stale[0]
+        summary = (
+            f"{len(stale)} of {len(instruments)} instruments have no period newer than "
+            f"{threshold} (stalest: {worst['instrument']}, {worst['age']})."
+        )
+    else:
+        summary = f"All {len(instruments)} instruments have a period newer than {threshold}."
+    return Verdict(
+        passed=not stale,
+        summary=summary,
+        metadata={
+            "threshold": threshold,
+            "now": now.isoformat(sep=" "),
+            "newest_period": overall.isoformat(sep=" ") if overall else None,
+            "instruments_checked": len(instruments),
+            "instruments_stale": len(stale),
+            "stalest": sample(stale, scope.limits.sample),
+        },
+    )
+
+
+def snapshot_check(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, limits: Thresholds, now: datetime
+) -> Verdict:
+    records = instance.fetch_materializations(asset_key, limit=1).records
+    threshold = show_duration(limits.freshness)
+    if not records:
+        return Verdict(False, f"{asset_key.to_user_string()} has never been materialised.")
+    when = datetime.fromtimestamp(records[0].timestamp, UTC)
+    age = now - when
+    fresh = age <= limits.freshness
+    return Verdict(
+        passed=fresh,
+        summary=(
+            f"Last refreshed {_age(_naive(now), _naive(when))} ago "
+            f"({'within' if fresh else 'older than'} {threshold})."
+        ),
+        metadata={
+            "threshold": threshold,
+            "last_materialised": when.isoformat(timespec="seconds"),
+            "age_hours": round(age.total_seconds() / 3600, 2),
+            "run_id": records[0].run_id,
+        },
+    )
+
+
+def _newest(session: Session, scope: Scope, since: datetime) -> dict[tuple[str, str], datetime]:
+    spec, table = scope.spec, scope.table
+    t = store.quote(session, table, spec.time_column)
+    m, i = (store.quote(session, table, c) for c in spec.instrument_columns)
+    where, params = store.instrument_condition(
+        session, table, spec.instrument_columns, scope.window.instruments
+    )
+    rows = session.query(
+        f"SELECT {m}, {i}, MAX({t}) FROM {session.dialect.quote(table.name)} "
+        f"WHERE {t} >= %s AND {where} GROUP BY {m}, {i}",
+        [store.time_param(session, since), *params],
+    )
+    if rows.is_empty():
+        return {}
+    newest = store.as_datetime(rows.to_series(2)).to_list()
+    return {
+        (m_, i_): n
+        for (m_, i_), n in zip(rows.select(rows.columns[:2]).rows(), newest, strict=True)
+    }
+
+
+def _floor(moment: datetime, unit: timedelta) -> datetime:
+    seconds = unit.total_seconds()
+    epoch = moment.replace(tzinfo=UTC).timestamp()
+    return datetime.fromtimestamp(epoch - epoch % seconds, UTC).replace(tzinfo=None)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _age(now: datetime, then: datetime | None) -> str:
+    if then is None:
+        return f"nothing stored in the last {LOOKBACK} thresholds"
+    hours = (now - then).total_seconds() / 3600
+    return f"{hours:.1f}h old" if hours < 72 else f"{hours / 24:.1f} days old"

@@ -1,0 +1,223 @@
+"""Gaps of two kinds: periods the API filled because nothing traded (kept, counted) and periods
+that should exist but are not stored (missing: an error, and what the repair sensor re-fetches).
+
+A period is expected for an instrument from its first trade (instruments table) to its last trade
+if it is retired, clipped to the window and to the last bucket closed by `until`: the rule the
+asset plans its requests by (`planning.clamp`), so a check expects exactly what a run could fetch.
+Stored periods are counted per instrument and day in SQL; timestamps are listed only for the few
+windows that fall short, so a year of minutes costs one GROUP BY, not a year of rows in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+
+from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, clamp
+from ccdata_assets.checks import store
+from ccdata_assets.checks.results import Verdict
+from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.window import Cell, cell
+from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.warehouse import Session, Warehouse
+
+DETAILED_WINDOWS = 20  # windows whose missing timestamps are listed; others get counts only
+
+
+@dataclass(frozen=True)
+class Missing:
+    """What one (time window, instrument) partition holds against what it should."""
+
+    expected: int  # periods that should be stored
+    stored: int  # distinct periods stored inside the expected span
+    filled: int = 0  # stored periods the API filled because nothing traded
+    first: tuple[datetime, ...] = ()  # earliest missing period starts (naive UTC), if listed
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.stored, 0)
+
+
+def missing_periods(
+    warehouse: Warehouse,
+    spec: TimeSeriesSpec,
+    instruments: Sequence[str],
+    windows: Sequence[date],
+    now: datetime,
+    *,
+    sample: int = 5,
+) -> dict[tuple[date, str], Missing]:
+    """The partitions of `spec` that miss periods: {(window, instrument key): Missing}.
+
+    `instruments` are instrument partition keys ("kraken:BTC-USD"), `windows` time partition keys
+    as dates (day or month starts, as the asset's time dimension has them), `now` the instant
+    whose closed buckets are expected. Complete partitions are left out, so iterating the result
+    gives exactly the (window, instrument) partitions to re-materialise.
+    """
+    cells = [cell(spec, w, InstrumentKey.parse(i)) for w in windows for i in instruments]
+    with warehouse.connect() as session:
+        found = survey(session, spec, cells, now, sample)
+    return {(c.window, c.instrument.key): m for c, m in zip(cells, found, strict=True) if m.missing}
+
+
+def survey(
+    session: Session, spec: TimeSeriesSpec, cells: Sequence[Cell], until: datetime, sample: int
+) -> list[Missing]:
+    """Expected, stored and filled periods of every cell, in the order given."""
+    if not cells:
+        return []
+    table = load_table(spec.table)
+    unit = spec.interval.seconds
+    bounds = store.trade_bounds(session, spec.universe)
+    spans = [_expected(c, unit, bounds.get(c.instrument, Bounds()), until) for c in cells]
+    if not store.stored_columns(session, table):
+        return [Missing(span.points(unit) if span else 0, 0) for span in spans]
+    counts = _daily_counts(session, spec, table, cells)
+    granularity = "1mo" if spec.interval.partition == "monthly" else "1d"
+    by_cell = {
+        (row["window"], row["market"], row["instrument"]): (row["stored"], row["filled"])
+        for row in counts.with_columns(pl.col("day").dt.truncate(granularity).alias("window"))
+        .group_by("window", "market", "instrument")
+        .agg(pl.col("stored").sum(), pl.col("filled").sum())
+        .iter_rows(named=True)
+    }
+    out: list[Missing] = []
+    detailed = 0
+    for c, span in zip(cells, spans, strict=True):
+        expected = span.points(unit) if span else 0
+        stored, filled = by_cell.get(
+            (c.window, c.instrument.market, c.instrument.instrument), (0, 0)
+        )
+        result = Missing(expected, min(stored, expected), filled)
+        if span and stored < expected and detailed < DETAILED_WINDOWS:
+            detailed += 1
+            result = _detail(session, spec, table, c.instrument, span, filled, sample)
+        out.append(result)
+    return out
+
+
+def activity_column(table: TableDef) -> str | None:
+    """The count that is zero (or null) in a period the API filled: the first `total_*` column
+    (total_trades, total_index_updates, total_funding_rate_updates, ...)."""
+    return next((c.name for c in table.columns if c.name.startswith("total_")), None)
+
+
+def _expected(c: Cell, unit: int, bounds: Bounds, until: datetime) -> Span | None:
+    start, end = (int(t.replace(tzinfo=UTC).timestamp()) for t in (c.start, c.end))
+    return clamp(Span(start, end - unit), unit, bounds, until)
+
+
+def _daily_counts(
+    session: Session, spec: TimeSeriesSpec, table: TableDef, cells: Sequence[Cell]
+) -> pl.DataFrame:
+    """(market, instrument, day, stored, filled) over the cells' time span."""
+    q = lambda c: store.quote(session, table, c)  # noqa: E731
+    t, (m, i) = q(spec.time_column), (q(c) for c in spec.instrument_columns)
+    activity = activity_column(table)
+    filled = f"SUM(CASE WHEN {q(activity)} IS NULL OR {q(activity)} = 0 THEN 1 ELSE 0 END)"
+    instruments = sorted({c.instrument for c in cells}, key=lambda k: k.key)
+    where, params = store.instrument_condition(session, table, spec.instrument_columns, instruments)
+    sql = (
+        f"SELECT {m}, {i}, DATE({t}), COUNT(DISTINCT {t}), {filled if activity else '0'} "
+        f"FROM {session.dialect.quote(table.name)} WHERE {t} >= %s AND {t} < %s AND {where} "
+        f"GROUP BY {m}, {i}, DATE({t})"
+    )
+    start, end = min(c.start for c in cells), max(c.end for c in cells)
+    rows = session.query(
+        sql, [store.time_param(session, start), store.time_param(session, end), *params]
+    )
+    names = ["market", "instrument", "day", "stored", "filled"]
+    if rows.is_empty():
+        return pl.DataFrame(
+            schema={"market": pl.String, "instrument": pl.String, "day": pl.Date}
+            | {"stored": pl.Int64, "filled": pl.Int64}
+        )
+    frame = rows.rename(dict(zip(rows.columns, names, strict=True)))
+    return frame.with_columns(
+        store.as_date(frame["day"]),
+        pl.col("stored").cast(pl.Int64),
+        pl.col("filled").cast(pl.Int64),
+    )
+
+
+def _detail(
+    session: Session,
+    spec: TimeSeriesSpec,
+    table: TableDef,
+    instrument: InstrumentKey,
+    span: Span,
+    filled: int,
+    sample: int,
+) -> Missing:
+    first, last = (
+        datetime.fromtimestamp(ts, UTC).replace(tzinfo=None) for ts in (span.first, span.last)
+    )
+    stored = store.read_rows(
+        session,
+        table,
+        columns=[spec.time_column],
+        time_column=spec.time_column,
+        instrument_columns=spec.instrument_columns,
+        start=first,
+        end=last + timedelta(seconds=1),
+        instruments=[instrument],
+    )
+    expected = pl.datetime_range(
+        first, last, interval=f"{spec.interval.seconds}s", eager=True, time_unit="us"
+    ).alias(spec.time_column)
+    absent = expected.to_frame().join(stored, on=spec.time_column, how="anti")
+    count = span.points(spec.interval.seconds)
+    return Missing(
+        expected=count,
+        stored=count - absent.height,
+        filled=filled,
+        first=tuple(absent.get_column(spec.time_column).head(sample).to_list()),
+    )
+
+
+def check(session: Session, scope: Scope) -> Verdict:
+    """The check: fails when an expected period is missing; filled periods are only counted."""
+    cells, sample = scope.window.cells, scope.limits.sample
+    found = survey(session, scope.spec, cells, scope.until, sample)
+    failing = [(c, m) for c, m in zip(cells, found, strict=True) if m.missing]
+    expected = sum(m.expected for m in found)
+    missing = sum(m.missing for _, m in failing)
+    filled = sum(m.filled for m in found)
+    first = [
+        {"partition": c.key, "period": ts.isoformat(sep=" ")} for c, m in failing for ts in m.first
+    ][:sample]
+    quiet = f"{filled} stored periods were filled by the API because nothing traded"
+    if failing:
+        where = f" (first: {first[0]['partition']} at {first[0]['period']})" if first else ""
+        summary = (
+            f"{missing} of {expected} expected periods are missing in {len(failing)} "
+            f"partitions{where}; {quiet}."
+        )
+    else:
+        summary = f"All {expected} expected periods are stored; {quiet}."
+    return Verdict(
+        passed=not failing,
+        summary=summary,
+        metadata={
+            "window": scope.window.describe(),
+            "expected_up_to": scope.until.isoformat(timespec="seconds"),
+            "periods_expected": expected,
+            "periods_missing": missing,
+            "periods_filled_no_trades": filled,
+            "partitions_checked": len(cells),
+            "partitions_with_missing_periods": len(failing),
+            "first_missing": first,
+        },
+        failed_cells={
+            c.key: {
+                "periods_missing": m.missing,
+                "periods_expected": m.expected,
+                "first_missing": [ts.isoformat(sep=" ") for ts in m.first],
+            }
+            for c, m in failing
+        },
+    )

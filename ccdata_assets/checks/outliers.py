@@ -1,0 +1,115 @@
+"""Outliers: a close that jumps away from its neighbours and straight back (a bad print) while
+passing every row rule. Each close is compared, in log terms, with the rolling median of the
+`outlier_neighbours` candles on either side; a deviation beyond `outlier_sigmas` robust standard
+deviations (1.4826 x the median absolute deviation of that instrument's traded candles) is
+flagged. Warn only: markets do jump, and a person should look."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from ccdata_assets.checks import store
+from ccdata_assets.checks.gaps import activity_column
+from ccdata_assets.checks.results import Verdict, sample
+from ccdata_assets.checks.scope import Scope
+from ccdata_assets.warehouse.ddl import TableDef
+from ccdata_assets.warehouse.warehouse import Session
+
+MAD_TO_SIGMA = 1.4826
+MIN_SIGMA = 1e-4  # log units: a flat (no-trade) stretch must not make every move an outlier
+
+
+def outlier_columns(table: TableDef, wanted: tuple[str, ...]) -> list[str]:
+    return [c for c in wanted if c in table.column_names]
+
+
+def scores(
+    frame: pl.DataFrame,
+    column: str,
+    keys: list[str],
+    time: str,
+    neighbours: int,
+    active: str | None,
+) -> pl.DataFrame:
+    """`frame` plus `median` (of the neighbours) and `z` (robust deviation) for `column`."""
+    log = pl.when(pl.col(column) > 0).then(pl.col(column).log())
+    median = log.rolling_median(
+        window_size=2 * neighbours + 1, center=True, min_samples=neighbours + 1
+    ).over(keys, order_by=time)
+    deviation = log - median
+    traded = pl.col(active).fill_null(0) > 0 if active else pl.lit(True)
+    scale = (
+        (pl.when(traded).then(deviation.abs()).median() * MAD_TO_SIGMA)
+        .over(keys)
+        .clip(lower_bound=MIN_SIGMA)
+    )
+    return frame.with_columns(median.exp().alias("median"), (deviation.abs() / scale).alias("z"))
+
+
+def check(session: Session, scope: Scope) -> Verdict:
+    spec, table, limits = scope.spec, scope.table, scope.limits
+    columns = outlier_columns(table, limits.outlier_columns)
+    active = activity_column(table)
+    t, keys = spec.time_column, list(spec.instrument_columns)
+    margin = timedelta(seconds=spec.interval.seconds * limits.outlier_neighbours)
+    flagged: list[dict] = []
+    failed: dict[str, dict] = {}
+    checked = 0
+    for start, end, instruments in (
+        scope.window.chunks() if store.stored_columns(session, table) else ()
+    ):
+        rows = store.read_rows(
+            session,
+            table,
+            columns=[*columns, *([active] if active else [])],
+            time_column=t,
+            instrument_columns=spec.instrument_columns,
+            start=start - margin,
+            end=end + margin,
+            instruments=instruments,
+        )
+        inside = pl.col(t).is_between(start, end, closed="left")
+        checked += rows.filter(inside).height
+        for column in columns:
+            hits = (
+                scores(rows, column, keys, t, limits.outlier_neighbours, active)
+                .filter(inside & (pl.col("z") > limits.outlier_sigmas))
+                .sort(t)
+            )
+            for market, instrument, n in hits.group_by(keys).len().iter_rows():
+                key = scope.window.cell_key(start, market, instrument)
+                failed.setdefault(key, {"outliers": 0})["outliers"] += n
+            flagged += (
+                hits.select(
+                    pl.col(t).alias("period"),
+                    pl.format("{}:{}", *keys).alias("instrument"),
+                    pl.lit(column).alias("column"),
+                    pl.col(column).alias("value"),
+                    pl.col("median").alias("neighbour_median"),
+                    pl.col("z").round(1),
+                )
+                .head(limits.sample)
+                .to_dicts()
+            )
+    total = sum(f["outliers"] for f in failed.values())
+    rule = f"{limits.outlier_sigmas:g} sigma from the median of {limits.outlier_neighbours} neighbours each side"
+    summary = (
+        f"No {'/'.join(columns)} beyond {rule} in {checked} rows."
+        if not total
+        else f"{total} of {checked} candles are beyond {rule} (first: {flagged[0]['instrument']} "
+        f"at {flagged[0]['period']}, {flagged[0]['z']} sigma)."
+    )
+    return Verdict(
+        passed=not total,
+        summary=summary,
+        metadata={
+            "window": scope.window.describe(),
+            "rows_checked": checked,
+            "outliers": total,
+            "columns": columns,
+            "first_outliers": sample(sorted(flagged, key=lambda r: r["period"]), limits.sample),
+        },
+        failed_cells=failed,
+    )

@@ -1,0 +1,104 @@
+"""Check outcomes -> Dagster check evaluations: one per run, and one per partition where wanted.
+
+Dagster 1.13 records an `AssetCheckResult` of a partitioned check against the run's single
+partition key; a run over a partition range (every schedule tick and backfill here) gets no
+partition at all, and its planned per-partition checks end up "skipped" in the UI. So for checks
+that report per partition, the run yields one `AssetCheckEvaluation` per partition itself,
+targeting that partition's latest materialisation (what makes the UI count it as current), and
+then the run-level summary as the check's result.
+
+Cost, measured on the SQLite instance storage: about 40 ms of event bookkeeping per partition per
+per-partition check, against about 170 ms for the asset's own materialisation events; hence
+per-partition reporting is opt-in per check (`CheckSettings.per_partition`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
+from dagster._core.events import DagsterEventType
+
+from ccdata_assets.checks.window import Cell
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check found: a one-sentence summary, metadata, and which partitions failed."""
+
+    passed: bool
+    summary: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    failed_cells: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # key -> details
+
+
+def emit(
+    context: dg.AssetCheckExecutionContext,
+    spec: dg.AssetCheckSpec,
+    severity: dg.AssetCheckSeverity,
+    verdict: Verdict,
+    cells: Sequence[Cell] = (),
+) -> Iterator[dg.AssetCheckEvaluation | dg.AssetCheckResult]:
+    per_partition = spec.partitions_def is not None and cells
+    if per_partition and not context.op_execution_context.has_partition_key:
+        targets = latest_materializations(context.instance, spec.asset_key, [c.key for c in cells])
+        for cell in cells:
+            failed = verdict.failed_cells.get(cell.key)
+            yield dg.AssetCheckEvaluation(
+                asset_key=spec.asset_key,
+                check_name=spec.name,
+                passed=failed is None,
+                metadata=dict(failed or {}),
+                severity=severity,
+                blocking=spec.blocking,
+                partition=cell.key,
+                target_materialization_data=targets.get(cell.key),
+            )
+    yield dg.AssetCheckResult(
+        passed=verdict.passed,
+        severity=severity,
+        description=verdict.summary,
+        metadata={"summary": verdict.summary, **verdict.metadata},
+    )
+
+
+def latest_materializations(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """Each partition's latest materialisation, in two queries whatever the partition count."""
+    ids = instance.event_log_storage.get_latest_storage_id_by_partition(
+        asset_key, DagsterEventType.ASSET_MATERIALIZATION, set(partitions)
+    )
+    if not ids:
+        return {}
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, storage_ids=list(ids.values())), limit=len(ids)
+    ).records
+    by_id = {r.storage_id: r for r in records}
+    return {
+        partition: AssetCheckEvaluationTargetMaterializationData(
+            storage_id=storage_id,
+            run_id=by_id[storage_id].run_id,
+            timestamp=by_id[storage_id].timestamp,
+        )
+        for partition, storage_id in ids.items()
+        if storage_id in by_id
+    }
+
+
+def sample(rows: Sequence[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The first `limit` rows, JSON-ready (datetimes as ISO text)."""
+    return [{k: _plain(v) for k, v in row.items()} for row in rows[:limit]]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 10)
+    return value

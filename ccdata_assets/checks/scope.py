@@ -1,0 +1,59 @@
+"""Everything one time-series check execution needs to know, gathered once per execution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import dagster as dg
+
+from ccdata_assets import clock
+from ccdata_assets.checks.settings import Thresholds
+from ccdata_assets.checks.window import CheckWindow, cells_for_keys, recent_cells
+from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.warehouse.ddl import TableDef, load_table
+
+AS_OF_KEY = "as_of"  # the asset's clock reading, in its materialisation metadata
+
+
+@dataclass(frozen=True)
+class Scope:
+    spec: TimeSeriesSpec
+    table: TableDef
+    limits: Thresholds
+    window: CheckWindow
+    now: datetime  # the platform clock (aware, UTC)
+    until: datetime  # periods closed by then are expected: the run's as_of, else now
+
+
+def scope_for(
+    context: dg.AssetCheckExecutionContext, spec: TimeSeriesSpec, limits: Thresholds
+) -> Scope:
+    now = clock.now()
+    op = context.op_execution_context
+    if op.has_partition_key or op.has_partition_key_range:
+        window = CheckWindow(cells_for_keys(spec, op.partition_keys), recent=False)
+    else:
+        instruments = context.instance.get_dynamic_partitions(spec.universe.partitions_name)
+        window = CheckWindow(recent_cells(spec, instruments, now, limits.recent_windows), True)
+    return Scope(
+        spec=spec,
+        table=load_table(spec.table),
+        limits=limits,
+        window=window,
+        now=now,
+        until=run_as_of(context, dg.AssetKey(spec.name)) or now,
+    )
+
+
+def run_as_of(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey) -> datetime | None:
+    """The clock reading the asset planned this run's requests with, if it ran in this run.
+
+    A check that ran later than its asset must not expect the periods that closed in between.
+    """
+    records = context.instance.fetch_materializations(asset_key, limit=1).records
+    if not records or records[0].run_id != context.run.run_id:
+        return None
+    value = records[0].asset_materialization.metadata.get(AS_OF_KEY)
+    text = getattr(value, "value", None)
+    return datetime.fromisoformat(text) if isinstance(text, str) else None

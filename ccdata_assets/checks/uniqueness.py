@@ -1,0 +1,69 @@
+"""Uniqueness: one row per (time, market, instrument). The DDL's primary key guarantees it, so a
+duplicate means a table created or filled outside it (a legacy writer, a table without its key).
+Blocking: every aggregate downstream would count such periods twice. Pushed to SQL (GROUP BY ...
+HAVING COUNT(*) > 1), so only the duplicates travel."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ccdata_assets.checks import store
+from ccdata_assets.checks.results import Verdict, sample
+from ccdata_assets.checks.scope import Scope
+from ccdata_assets.warehouse.warehouse import Session
+
+
+def check(session: Session, scope: Scope) -> Verdict:
+    spec, table, window = scope.spec, scope.table, scope.window
+    keys = [spec.time_column, *spec.instrument_columns]
+    found = []
+    for start, end, instruments in window.chunks() if store.stored_columns(session, table) else ():
+        t, m, i = (store.quote(session, table, c) for c in keys)
+        where, params = store.instrument_condition(
+            session, table, spec.instrument_columns, instruments
+        )
+        rows = session.query(
+            f"SELECT {m}, {i}, {t}, COUNT(*) FROM {session.dialect.quote(table.name)} "
+            f"WHERE {t} >= %s AND {t} < %s AND {where} GROUP BY {t}, {m}, {i} "
+            "HAVING COUNT(*) > 1",
+            [store.time_param(session, start), store.time_param(session, end), *params],
+        )
+        wanted = {(k.market, k.instrument) for k in instruments}
+        found += [
+            (window.cell_key(start, mk, ik), mk, ik, ts, int(n))
+            for mk, ik, ts, n in rows.rows()
+            if (mk, ik) in wanted
+        ]
+    frame = pl.DataFrame(
+        found,
+        schema=["partition", "market", "instrument", "period", "copies"],
+        orient="row",
+    )
+    extra = int(frame["copies"].sum()) - frame.height if frame.height else 0
+    per_cell = (
+        frame.group_by("partition").agg(pl.len().alias("keys"), pl.col("copies").sum())
+        if frame.height
+        else None
+    )
+    summary = (
+        f"No duplicate ({', '.join(keys)}) rows in {window.describe()}."
+        if not found
+        else f"{frame.height} keys ({', '.join(keys)}) are stored more than once ({extra} extra "
+        f"rows), first {found[0][1]}:{found[0][2]} at {found[0][3]}."
+    )
+    return Verdict(
+        passed=not found,
+        summary=summary,
+        metadata={
+            "window": window.describe(),
+            "duplicated_keys": frame.height,
+            "extra_rows": extra,
+            "first_duplicates": sample(
+                [{"instrument": f"{r[1]}:{r[2]}", "period": r[3], "copies": r[4]} for r in found],
+                scope.limits.sample,
+            ),
+        },
+        failed_cells={p: {"duplicated_keys": k, "rows": c} for p, k, c in per_cell.iter_rows()}
+        if per_cell is not None
+        else {},
+    )
