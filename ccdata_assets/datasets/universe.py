@@ -6,6 +6,8 @@ configured grade, whose base asset is among the top N by the latest 30-day spot 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 
 from ccdata_assets.settings import EXCHANGE_GRADES, UniverseSettings
@@ -61,10 +63,13 @@ def futures_universe(
     configured exchanges, in the configured statuses (ACTIVE, EXPIRED...), on a top-N underlying.
 
     EXPIRED contracts stay in: their history is fetched once and their trade bounds make every
-    later scheduled window an empty plan (no API call)."""
+    later scheduled window an empty plan (no API call). Contracts that stopped trading before
+    CCDATA_START_DATE have nothing to fetch and stay out."""
     top = top_assets(assets, market_data, settings.top_n_assets)
+    start = datetime(settings.start_date.year, settings.start_date.month, settings.start_date.day)
     chosen = instruments.filter(
         pl.col(has_column).fill_null(False)
+        & (pl.col("last_trade_datetime").is_null() | (pl.col("last_trade_datetime") >= start))
         & pl.col("exchange_internal_name").is_in(list(settings.futures_exchanges))
         & pl.col("instrument_status_on_exchange").is_in(list(settings.futures_statuses))
         & pl.col("index_underlying_symbol").is_in(top)
