@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ccdata_assets.alerts.repair import build_repair_sensor
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.alerts.sensor import build_alert_sensor
 from ccdata_assets.api.resource import CCDataApiResource
@@ -22,6 +23,7 @@ from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
     UniverseSettings,
     api_settings,
+    repair_settings,
     universe_settings,
     warehouse_settings,
 )
@@ -84,7 +86,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=checks.checks,
         jobs=[*jobs, checks.job],
         schedules=[build_metadata_schedule(metadata_job), *schedules, checks.schedule],
-        sensors=[*sensors, build_alert_sensor()],
+        sensors=[*sensors, build_alert_sensor(), build_repair_sensor(jobs, repair_settings())],
         resources={
             "alert_sink": AlertSinkResource.from_env(),
             "api": api,

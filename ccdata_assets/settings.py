@@ -325,6 +325,7 @@ class RepairSettings:
     dry_run: bool = True
     max_partitions: int = 500  # per tick, across all runs
     max_runs: int = 5  # per tick
+    lookback_days: int = 31  # time partitions overlapping the last N days are surveyed
 
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
@@ -340,4 +341,5 @@ def repair_settings(env: Mapping[str, str] | None = None) -> RepairSettings:
         dry_run=_BOOLEANS[raw],
         max_partitions=_int(env, "CCDATA_REPAIR_MAX_PARTITIONS", 500, 1, 100_000),
         max_runs=_int(env, "CCDATA_REPAIR_MAX_RUNS", 5, 1, 100),
+        lookback_days=_int(env, "CCDATA_REPAIR_LOOKBACK_DAYS", 31, 1, 3660),
     )

@@ -1,0 +1,209 @@
+"""`repair_sensor`: re-materialises partitions whose candles have missing periods.
+
+Each tick asks the gaps function (the same pure function the gaps check uses) which (time window,
+instrument) partitions of each time-series data set miss periods, groups them into a few
+rectangles (`repair_plan.py`: one run per instrument over a window range, or one run per window
+range over a block of instruments, whichever is fewer) and requests one partition-range run per
+rectangle, never one run per partition. A cap bounds the partitions and runs of one tick.
+
+Only time partitions overlapping the last CCDATA_REPAIR_LOOKBACK_DAYS are surveyed (a tick then
+costs one GROUP BY per data set over that span), and periods that closed less than `GRACE` ago
+are not expected yet: the schedules re-fetch the current window every tick, so a period the
+newest schedule run has not reached is not a gap.
+
+Dry run by default (CCDATA_REPAIR_DRY_RUN): a repair costs API calls on the account's budget, and
+a gap the API cannot fill (an exchange outage) would be re-requested forever, so the sensor first
+shows what it would launch (log, skip reason, cursor) until someone lets it act. When it acts:
+- a rectangle is requested at most once per UTC day (its run key carries the day), so a gap the
+  API cannot fill costs one run a day, not one per tick;
+- a data set with a repair run still queued or running is left alone until that run ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+
+from ccdata_assets import clock
+from ccdata_assets.alerts.repair_plan import Rectangle, cap, group_missing
+from ccdata_assets.assets.planning import next_partition
+from ccdata_assets.checks.gaps import missing_periods
+from ccdata_assets.datasets.catalog import TIME_SERIES
+from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.schedules import range_tags
+from ccdata_assets.settings import RepairSettings
+from ccdata_assets.warehouse.resource import WarehouseResource
+from ccdata_assets.warehouse.warehouse import Warehouse
+
+REPAIR_TAG = "ccdata/repair"
+TIME_DIMENSION = "date"
+GRACE = timedelta(hours=6)  # > the slowest schedule's cadence (1d at 00:15) plus its run time
+
+# (warehouse, spec, instruments, time windows, now) -> the (window start, instrument) partitions
+# that miss periods.
+FindMissing = Callable[
+    [Warehouse, TimeSeriesSpec, Sequence[str], Sequence[date], datetime],
+    Iterable[tuple[date, str]],
+]
+
+
+@dataclass(frozen=True)
+class Planned:
+    job: str
+    rectangle: Rectangle
+
+    def describe(self) -> str:
+        return f"{self.job}: {self.rectangle.describe()}"
+
+    def run_request(self, today: date) -> dg.RunRequest:
+        rect = self.rectangle
+        return dg.RunRequest(
+            run_key=(
+                f"repair:{self.job}:{rect.first_day}:{rect.last_day}:"
+                f"{rect.instruments[0]}:{rect.instruments[-1]}:{today}"
+            ),
+            job_name=self.job,
+            tags={
+                **range_tags(rect.first_day, rect.last_day, list(rect.instruments)),
+                REPAIR_TAG: "missing periods",
+            },
+        )
+
+
+def time_windows(
+    spec: TimeSeriesSpec, job: dg.UnresolvedAssetJobDefinition, now: datetime, lookback: timedelta
+) -> list[date]:
+    """The job's time partitions (as start days) that overlap [now - lookback, now]."""
+    partitions = job.partitions_def
+    assert isinstance(partitions, dg.MultiPartitionsDefinition)
+    time_def = partitions.get_partitions_def_for_dimension(TIME_DIMENSION)
+    since = (now - lookback).date()
+    starts = (date.fromisoformat(key) for key in time_def.get_partition_keys(current_time=now))
+    return [
+        start
+        for start in starts
+        if next_partition(start, spec.interval.partition) > since and start <= now.date()
+    ]
+
+
+def repair_in_flight(instance: dg.DagsterInstance, job: str) -> bool:
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(
+            job_name=job,
+            tags={REPAIR_TAG: "missing periods"},
+            statuses=[s for s in dg.DagsterRunStatus if s not in FINISHED],
+        ),
+        limit=1,
+    )
+    return bool(records)
+
+
+FINISHED = {
+    dg.DagsterRunStatus.SUCCESS,
+    dg.DagsterRunStatus.FAILURE,
+    dg.DagsterRunStatus.CANCELED,
+}
+
+
+def series_of(
+    jobs: Sequence[dg.UnresolvedAssetJobDefinition],
+) -> list[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]]:
+    """The time-series data sets among `jobs`, each with its job (`<data set>_job`)."""
+    specs = {f"{spec.name}_job": spec for spec in TIME_SERIES}
+    return [(specs[job.name], job) for job in jobs if job.name in specs]
+
+
+def build_repair_sensor(
+    jobs: Sequence[dg.UnresolvedAssetJobDefinition],
+    settings: RepairSettings,
+    find_missing: FindMissing = missing_periods,
+    name: str = "repair_sensor",
+    minimum_interval_seconds: int = 900,
+    default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
+) -> dg.SensorDefinition:
+    series = series_of(jobs)
+    mode = "dry run: reports only" if settings.dry_run else "launches repairs"
+
+    @dg.sensor(
+        name=name,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=default_status,
+        jobs=[job for _, job in series],
+        description=(
+            f"Re-materialises partitions with missing periods, grouped into few range runs, at "
+            f"most {settings.max_partitions} partitions and {settings.max_runs} runs a tick "
+            f"({mode}; CCDATA_REPAIR_DRY_RUN)."
+        ),
+    )
+    def _sensor(
+        context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+    ) -> dg.SensorResult:
+        now = clock.now()
+        until = now - GRACE
+        store = warehouse.get()
+        plan: list[Planned] = []
+        busy: list[str] = []
+        found = 0
+        for spec, job in series:
+            instruments = context.instance.get_dynamic_partitions(spec.universe.partitions_name)
+            if not instruments:
+                continue
+            windows = time_windows(spec, job, until, timedelta(days=settings.lookback_days))
+            missing = set(find_missing(store, spec, instruments, windows, until))
+            if not missing:
+                continue
+            found += len(missing)
+            if not settings.dry_run and repair_in_flight(context.instance, job.name):
+                busy.append(job.name)
+                continue
+            plan += [Planned(job.name, r) for r in group_missing(missing, windows, instruments)]
+        plan.sort(key=lambda p: (p.rectangle.last_day, p.job), reverse=True)
+        kept_rects, left = cap(
+            [p.rectangle for p in plan], settings.max_partitions, settings.max_runs
+        )
+        kept = _match(plan, kept_rects)
+        summary = _summary(found, kept, left, busy, settings.dry_run)
+        context.log.info(summary)
+        for planned in kept:
+            context.log.info(
+                f"{'Would launch' if settings.dry_run else 'Launching'} {planned.describe()}"
+            )
+        cursor = json.dumps(
+            {
+                "at": now.isoformat(timespec="seconds"),
+                "dry_run": settings.dry_run,
+                "missing_partitions": found,
+                "runs": [p.describe() for p in kept],
+                "left_for_later": left,
+            }
+        )
+        if settings.dry_run or not kept:
+            return dg.SensorResult(cursor=cursor, skip_reason=dg.SkipReason(summary))
+        return dg.SensorResult(
+            run_requests=[p.run_request(now.date()) for p in kept], cursor=cursor
+        )
+
+    return _sensor
+
+
+def _match(plan: Sequence[Planned], kept: Sequence[Rectangle]) -> list[Planned]:
+    """Pair the capped rectangles back with their jobs (cap keeps order and may trim)."""
+    return [Planned(p.job, rect) for p, rect in zip(plan, kept, strict=False)]
+
+
+def _summary(found: int, kept: Sequence[Planned], left: int, busy: Sequence[str], dry: bool) -> str:
+    if not found:
+        return "No partitions with missing periods."
+    cells = sum(p.rectangle.size for p in kept)
+    verb = "Dry run: would launch" if dry else "Launching"
+    text = f"{found} partitions miss periods. {verb} {len(kept)} runs over {cells} partitions"
+    text += f": {'; '.join(p.describe() for p in kept)}" if kept else ""
+    if left:
+        text += f"; {left} partitions left for later ticks (cap)"
+    if busy:
+        text += f"; waiting for running repairs of {', '.join(busy)}"
+    return text + "."

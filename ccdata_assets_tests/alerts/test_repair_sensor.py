@@ -1,0 +1,257 @@
+"""The repair sensor on the real code location: a warehouse filled by real runs (embedded
+simulator over HTTP), rows deleted through the warehouse, the gaps function finding them, and
+the sensor asking for few grouped range runs (or, in dry run, none); running what it asked for
+makes the warehouse whole again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.utils import make_new_run_id
+
+from ccdata_assets.definitions import build_definitions
+from ccdata_assets.schedules import RANGE_END, RANGE_START, range_tags
+from ccdata_assets.warehouse.dialects import portable_sql
+from ccdata_assets.warehouse.resource import WarehouseResource
+
+NOW = "2026-06-15T12:30:00"
+JUNE = date(2026, 6, 1)
+MINUTE_DAYS = [date(2026, 6, d) for d in range(11, 16)]  # the 4-day lookback's daily windows
+PLATFORM_VARS = (
+    "CCDATA_API_KEY", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
+    "S2_PASSWORD", "S2_DATABASE", "CCDATA_HOME", "CCDATA_SPOT_EXCHANGES", "CCDATA_TOP_N_ASSETS",
+    "CCDATA_MIN_EXCHANGE_GRADE", "CCDATA_START_DATE", "CCDATA_NOW", "CCDATA_SIM_NOW",
+    "CCDATA_REPAIR_DRY_RUN", "CCDATA_REPAIR_MAX_PARTITIONS", "CCDATA_REPAIR_MAX_RUNS",
+    "CCDATA_REPAIR_LOOKBACK_DAYS",
+)  # fmt: skip
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+SERIES = ("spot_ohlcv_1d", "spot_ohlcv_1h", "spot_ohlcv_1m")
+
+
+def fill_jobs(defs: dg.Definitions) -> list[dg.UnresolvedAssetJobDefinition]:
+    """The same assets without their checks: the fastest way to fill the warehouse for a test."""
+    graph = defs.resolve_asset_graph()
+    metadata = [k for k in graph.get_all_asset_keys() if not graph.get(k).is_partitioned]
+    return [
+        dg.define_asset_job(
+            "fill_metadata", selection=dg.AssetSelection.assets(*metadata).without_checks()
+        ),
+        *(
+            dg.define_asset_job(
+                f"fill_{name}",
+                selection=dg.AssetSelection.assets(name).without_checks(),
+                partitions_def=defs.resolve_assets_def(name).partitions_def,
+            )
+            for name in SERIES
+        ),
+    ]
+
+
+class Platform:
+    """The code location as `dagster dev` loads it, on an embedded warehouse."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, instance: dg.DagsterInstance) -> None:
+        self.monkeypatch = monkeypatch
+        self.instance = instance
+        self.reload()
+
+    def reload(self, **env: str) -> None:
+        for name, value in env.items():
+            self.monkeypatch.setenv(name, value)
+        self.defs = build_definitions()
+        self.filler = dg.Definitions.merge(self.defs, dg.Definitions(jobs=fill_jobs(self.defs)))
+
+    def run(self, job: str, tags: dict[str, str]) -> dg.ExecuteInProcessResult:
+        result = self.filler.resolve_job_def(job).execute_in_process(
+            instance=self.instance, tags=tags, raise_on_error=False, run_config=QUIET
+        )
+        assert result.success, job
+        return result
+
+    def bootstrap(self) -> list[str]:
+        """Universe from the instrument sensor, then every spot candle of the 4-day lookback."""
+        sensor = self.defs.resolve_sensor_def("spot_instruments_sensor")
+        for _ in range(2):  # first tick asks for metadata, the second adds the universe
+            context = dg.build_sensor_context(
+                instance=self.instance, resources={"warehouse": WarehouseResource.from_env()}
+            )
+            result = sensor(context)
+            for request in getattr(result, "run_requests", None) or []:
+                if request.job_name == "metadata_job":
+                    self.run("fill_metadata", {})
+            for request in getattr(result, "dynamic_partitions_requests", None) or []:
+                self.instance.add_dynamic_partitions(
+                    request.partitions_def_name, request.partition_keys
+                )
+        instruments = self.instance.get_dynamic_partitions("spot_instruments")
+        assert len(instruments) >= 3
+        self.run("fill_spot_ohlcv_1d", range_tags(JUNE, JUNE, instruments))
+        self.run("fill_spot_ohlcv_1h", range_tags(JUNE, JUNE, instruments))
+        days = MINUTE_DAYS
+        self.run("fill_spot_ohlcv_1m", range_tags(days[0], days[-1], instruments))
+        return instruments
+
+    def repair_tick(self) -> dg.SensorResult:
+        sensor = self.defs.resolve_sensor_def("repair_sensor")
+        context = dg.build_sensor_context(
+            instance=self.instance,
+            definitions=self.defs,
+            resources={"warehouse": WarehouseResource.from_env()},
+        )
+        result = sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        return result
+
+    def delete_minutes(self, instrument: str, day: date, hours: range) -> None:
+        """Deletes candles straight in the warehouse, as a lost write would leave it."""
+        exchange, symbol = instrument.split(":", 1)
+        first = datetime(day.year, day.month, day.day, hours.start)
+        end = datetime(day.year, day.month, day.day, hours.stop - 1, 59)
+        with WarehouseResource.from_env().get().connect() as session:
+            cursor = session.connection.cursor()
+            cursor.execute(
+                portable_sql(
+                    "DELETE FROM cc_ohlcv_spot_1m_raw WHERE exchange = %s AND symbol = %s "
+                    "AND datetime >= %s AND datetime <= %s",
+                    session.dialect,
+                ),
+                (exchange, symbol, first.isoformat(sep=" "), end.isoformat(sep=" ")),
+            )
+            assert cursor.rowcount == len(hours) * 60
+            cursor.close()
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> Iterator[Path]:
+    """Built once per module: a complete lookback in an embedded warehouse and a Dagster home."""
+    root = tmp_path_factory.mktemp("repair")
+    with _platform(root, pytest.MonkeyPatch()) as platform:
+        platform.bootstrap()
+    return root
+
+
+@pytest.fixture
+def platform(filled: Path, tmp_path: Path, monkeypatch) -> Iterator[Platform]:
+    """A private copy of the filled platform, so a test may delete rows."""
+    shutil.copytree(filled, tmp_path / "copy")
+    with _platform(tmp_path / "copy", monkeypatch) as platform:
+        yield platform
+
+
+@contextmanager
+def _platform(root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
+    for name in PLATFORM_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "CCDATA_HOME": str(root / "ccdata"),
+        "CCDATA_NOW": NOW,
+        "CCDATA_START_DATE": "2026-05-01",
+        "CCDATA_TOP_N_ASSETS": "1",
+        "CCDATA_SPOT_EXCHANGES": "kraken",
+        "CCDATA_REPAIR_LOOKBACK_DAYS": "4",
+        "CCDATA_REPAIR_DRY_RUN": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    home = root / "dagster_home"
+    home.mkdir(exist_ok=True)
+    try:
+        with dg.instance_for_test(temp_dir=str(home)) as instance:
+            yield Platform(monkeypatch, instance)
+    finally:
+        monkeypatch.undo()
+
+
+def test_complete_warehouse_needs_no_repair(platform) -> None:
+    result = platform.repair_tick()
+    assert result.run_requests == []
+    assert result.skip_reason.skip_message == "No partitions with missing periods."
+
+
+def _holes(platform: Platform) -> list[str]:
+    """Deletes minutes: instrument 0 on three days running, instruments 1 and 2 on one day."""
+    i = platform.instance.get_dynamic_partitions("spot_instruments")
+    for day in MINUTE_DAYS[0:3]:  # June 11..13
+        platform.delete_minutes(i[0], day, range(3, 5))
+    for key in i[1:3]:
+        platform.delete_minutes(key, MINUTE_DAYS[3], range(10, 12))  # June 14
+    return i
+
+
+def _ranges(result: dg.SensorResult) -> list[tuple[str | None, str, str]]:
+    return [(r.job_name, r.tags[RANGE_START], r.tags[RANGE_END]) for r in result.run_requests]
+
+
+def test_missing_minutes_become_few_range_runs_and_running_them_repairs(platform) -> None:
+    i = _holes(platform)
+    result = platform.repair_tick()
+    assert _ranges(result) == [
+        ("spot_ohlcv_1m_job", f"2026-06-14|{i[1]}", f"2026-06-14|{i[2]}"),
+        ("spot_ohlcv_1m_job", f"2026-06-11|{i[0]}", f"2026-06-13|{i[0]}"),
+    ]
+    assert all(r.tags["ccdata/repair"] == "missing periods" for r in result.run_requests)
+    assert [r.run_key for r in result.run_requests] == [
+        r.run_key for r in platform.repair_tick().run_requests
+    ]  # the same gap asks with the same run key, which Dagster launches once
+
+    for request in result.run_requests:  # the real job, checks included, as the daemon would
+        run = platform.run(request.job_name, dict(request.tags))
+        gaps = [c for c in run.get_asset_check_evaluations() if c.check_name == "missing_periods"]
+        assert gaps and all(c.passed for c in gaps)
+    assert platform.repair_tick().run_requests == []
+
+
+def test_the_cap_keeps_the_newest_partitions_and_leaves_the_rest_for_later(platform) -> None:
+    i = _holes(platform)
+    platform.reload(CCDATA_REPAIR_MAX_PARTITIONS="3")
+    result = platform.repair_tick()
+    assert _ranges(result) == [
+        ("spot_ohlcv_1m_job", f"2026-06-14|{i[1]}", f"2026-06-14|{i[2]}"),
+        ("spot_ohlcv_1m_job", f"2026-06-13|{i[0]}", f"2026-06-13|{i[0]}"),
+    ]
+    assert result.skip_reason is None  # runs were requested
+    assert json.loads(result.cursor)["left_for_later"] == 2
+
+    platform.reload(CCDATA_REPAIR_MAX_PARTITIONS="500", CCDATA_REPAIR_MAX_RUNS="1")
+    assert len(platform.repair_tick().run_requests) == 1
+
+
+def test_dry_run_reports_what_it_would_launch_and_launches_nothing(platform) -> None:
+    i = _holes(platform)
+    platform.monkeypatch.delenv("CCDATA_REPAIR_DRY_RUN")
+    platform.reload()  # the default
+    sensor = platform.defs.resolve_sensor_def("repair_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    result = platform.repair_tick()
+    assert result.run_requests == []
+    assert result.skip_reason.skip_message == (
+        "5 partitions miss periods. Dry run: would launch 2 runs over 5 partitions: "
+        f"spot_ohlcv_1m_job: 2026-06-14 x {i[1]}..{i[2]} (2 instruments); "
+        f"spot_ohlcv_1m_job: 2026-06-11..2026-06-13 (3 windows) x {i[0]}."
+    )
+    cursor = json.loads(result.cursor)
+    assert cursor["dry_run"] is True and cursor["missing_partitions"] == 5
+    assert len(cursor["runs"]) == 2
+
+
+def test_a_data_set_with_a_repair_in_flight_is_left_alone(platform) -> None:
+    _holes(platform)
+    platform.instance.add_run(
+        dg.DagsterRun(
+            job_name="spot_ohlcv_1m_job",
+            run_id=make_new_run_id(),
+            status=dg.DagsterRunStatus.STARTED,
+            tags={"ccdata/repair": "missing periods"},
+        )
+    )
+    result = platform.repair_tick()
+    assert result.run_requests == []
+    assert "waiting for running repairs of spot_ohlcv_1m_job" in result.skip_reason.skip_message
