@@ -15,8 +15,9 @@ from datetime import date, timedelta
 import dagster as dg
 
 from ccdata_assets import clock
+from ccdata_assets.assets.backfill import history_runs
 from ccdata_assets.datasets.spec import MINUTE, TimeSeriesSpec, Universe
-from ccdata_assets.schedules import newest_window, range_tags
+from ccdata_assets.schedules import RANGE_END, RANGE_START, newest_window
 from ccdata_assets.settings import UniverseSettings
 from ccdata_assets.warehouse.resource import WarehouseResource
 
@@ -101,19 +102,20 @@ def _history_runs(
     time_series: Sequence[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]],
     settings: UniverseSettings,
 ) -> list[dg.RunRequest]:
-    """One run per data set: (history start .. newest window) x the new instruments, which the
-    sensor appends to the partitions, so they form one contiguous range."""
+    """Per data set, runs of (history start .. newest window) x chunks of the new instruments,
+    which the sensor appends to the partitions in this order, so each chunk is a key range."""
     moment = clock.now()
     requests = []
     for spec, job in time_series:
         newest = newest_window(spec, moment)
         first = history_start(spec, newest, settings)
         if newest >= first:
-            requests.append(
+            requests.extend(
                 dg.RunRequest(
-                    run_key=f"{spec.name}:new:{added[0]}:{added[-1]}:{newest}",
+                    run_key=f"{spec.name}:new:{tags[RANGE_START]}:{tags[RANGE_END]}",
                     job_name=job.name,
-                    tags=range_tags(first, newest, added),
+                    tags=tags,
                 )
+                for tags in history_runs(first, newest, added)
             )
     return requests
