@@ -93,6 +93,9 @@ def build_definitions() -> dg.Definitions:
             "warehouse": warehouse,
             "warehouse_io_manager": WarehouseIOManager(warehouse=warehouse),
         },
+        # API-bound steps run one at a time anyway (pool ccdata_api), so a subprocess per step
+        # buys nothing and costs seconds per run; the in-process executor honours pools too.
+        executor=dg.in_process_executor,
     )
 
 
