@@ -1,4 +1,4 @@
-"""Freshness: how old the newest stored period is, against a per-data-set threshold.
+"""Freshness: how long ago the newest stored period closed, against a per-data-set threshold.
 
 Time series are judged per instrument from the table (one GROUP BY over a bounded recent span),
 because one instrument whose fetch keeps failing hides behind a table-wide maximum. A retired
@@ -36,25 +36,33 @@ def check(session: Session, scope: Scope) -> Verdict:
         first = _naive(limits.first_trade) if limits.first_trade else None
         if first is not None and _floor(first, unit) > last_closed:
             continue  # listed so recently that no period has closed yet
-        due = now - limit
+        due = now - limit - unit  # the start of a period that closed `limit` ago
         if limits.last_trade is not None:
             due = min(due, _floor(_naive(limits.last_trade), unit))
         seen = newest.get((instrument.market, instrument.instrument))
         if seen is None or seen < due:
-            stale.append(
-                {"instrument": instrument.key, "newest_period": seen, "age": _age(now, seen)}
+            closed = (
+                f"closed {_age(now, seen + unit)}"
+                if seen
+                else f"nothing since {since:%Y-%m-%d %H:%M}"
             )
+            stale.append({"instrument": instrument.key, "newest_period": seen, "closed": closed})
     stale.sort(key=lambda s: s["newest_period"] or datetime.min)
-    overall = max(newest.values(), default=None)
+    overall = _table_newest(session, scope) if newest or stale else None
     threshold = show_duration(limit)
-    if stale:
+    if not instruments:
+        summary = "No instruments to check: the universe has none yet."
+    elif stale:
         worst = stale[0]
         summary = (
-            f"{len(stale)} of {len(instruments)} instruments have no period newer than "
-            f"{threshold} (stalest: {worst['instrument']}, {worst['age']})."
+            f"{len(stale)} of {len(instruments)} instruments have no period that closed within "
+            f"the last {threshold} (stalest: {worst['instrument']}, {worst['closed']})."
         )
     else:
-        summary = f"All {len(instruments)} instruments have a period newer than {threshold}."
+        summary = (
+            f"All {len(instruments)} instruments have a period that closed within the last "
+            f"{threshold}."
+        )
     return Verdict(
         passed=not stale,
         summary=summary,
@@ -82,7 +90,7 @@ def snapshot_check(
     return Verdict(
         passed=fresh,
         summary=(
-            f"Last refreshed {_age(_naive(now), _naive(when))} ago "
+            f"Last refreshed {_age(_naive(now), _naive(when))} "
             f"({'within' if fresh else 'older than'} {threshold})."
         ),
         metadata={
@@ -115,6 +123,15 @@ def _newest(session: Session, scope: Scope, since: datetime) -> dict[tuple[str, 
     }
 
 
+def _table_newest(session: Session, scope: Scope) -> datetime | None:
+    """The newest period in the whole table (one index lookup: the key starts with the time)."""
+    if not store.stored_columns(session, scope.table):
+        return None
+    t = store.quote(session, scope.table, scope.spec.time_column)
+    rows = session.query(f"SELECT MAX({t}) FROM {session.dialect.quote(scope.table.name)}")
+    return store.as_datetime(rows.to_series(0)).item() if not rows.is_empty() else None
+
+
 def _floor(moment: datetime, unit: timedelta) -> datetime:
     seconds = unit.total_seconds()
     epoch = moment.replace(tzinfo=UTC).timestamp()
@@ -125,8 +142,6 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _age(now: datetime, then: datetime | None) -> str:
-    if then is None:
-        return f"nothing stored in the last {LOOKBACK} thresholds"
+def _age(now: datetime, then: datetime) -> str:
     hours = (now - then).total_seconds() / 3600
-    return f"{hours:.1f}h old" if hours < 72 else f"{hours / 24:.1f} days old"
+    return f"{hours:.1f}h ago" if hours < 72 else f"{hours / 24:.1f} days ago"

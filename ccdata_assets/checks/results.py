@@ -14,7 +14,7 @@ per-partition reporting is opt-in per check (`CheckSettings.per_partition`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,11 +60,23 @@ def emit(
                 target_materialization_data=targets.get(cell.key),
             )
     yield dg.AssetCheckResult(
+        asset_key=spec.asset_key,
+        check_name=spec.name,
         passed=verdict.passed,
         severity=severity,
         description=verdict.summary,
         metadata={"summary": verdict.summary, **verdict.metadata},
     )
+
+
+def guarded(evaluate: Callable[[], Verdict]) -> Verdict:
+    """Run one check of a multi-check op; an error fails that check alone, with the error as
+    its description, so the op's other checks still report."""
+    try:
+        return evaluate()
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        return Verdict(False, f"The check could not run: {text[:500]}", {"error": text[:2000]})
 
 
 def latest_materializations(

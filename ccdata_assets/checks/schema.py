@@ -3,7 +3,8 @@
 Blocking: a retyped or missing column breaks every reader, and a table without its primary key
 turns idempotent upserts into duplicate inserts. Types are compared in each backend's own terms:
 MySQL-family display widths are ignored (bigint(20) is BIGINT), BOOLEAN is tinyint(1) and JSON
-may be longtext (MariaDB); SQLite compares the affinity `dialects.column_sql` declares.
+may be longtext (MariaDB); on SQLite the affinity of the declared type must be the one
+`dialects.column_sql` declares (a table copied with CREATE TABLE AS says INT for INTEGER).
 """
 
 from __future__ import annotations
@@ -26,9 +27,25 @@ def expected_type(column: Column, dialect: Dialect) -> str:
     return column.sql_type.lower()
 
 
-def same_type(expected: str, stored: str) -> bool:
+def same_type(expected: str, stored: str, dialect: Dialect) -> bool:
+    if dialect is Dialect.SQLITE:
+        return sqlite_affinity(expected) == sqlite_affinity(stored)
     stored = _WIDTH.sub(r"\1", stored.strip().lower())
     return stored == expected or stored in _SAME.get(expected, ())
+
+
+def sqlite_affinity(declared: str) -> str:
+    """SQLite's own rules (datatype3.html section 3.1): what a declared type stores as."""
+    text = declared.upper()
+    if "INT" in text:
+        return "INTEGER"
+    if any(word in text for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if not text or "BLOB" in text:
+        return "BLOB"
+    if any(word in text for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
 
 
 def check(session: Session, table: TableDef) -> Verdict:
@@ -41,7 +58,8 @@ def check(session: Session, table: TableDef) -> Verdict:
     retyped = [
         {"column": n, "expected": expected_type(c, session.dialect), "stored": stored[n].sql_type}
         for n, c in declared.items()
-        if n in stored and not same_type(expected_type(c, session.dialect), stored[n].sql_type)
+        if n in stored
+        and not same_type(expected_type(c, session.dialect), stored[n].sql_type, session.dialect)
     ]
     key = sorted(n for n, c in stored.items() if c.primary)
     key_ok = key == sorted(table.primary_key)

@@ -1,0 +1,269 @@
+"""The generated checks in real Dagster runs of the code location, on MariaDB and on the embedded
+warehouse, with data from the simulator over HTTP: each check passes on clean data and fails on
+data corrupted on purpose, by the simulator or by a realistic hand on the warehouse."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+import polars as pl
+
+from ccdata_assets.checks.gaps import missing_periods
+from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES
+from ccdata_assets.schedules import range_tags
+from ccdata_assets.simulator import FaultConfig
+from ccdata_assets.simulator.faults import bucket_hit
+from ccdata_assets.warehouse.resource import WarehouseResource
+from ccdata_assets_tests.test_platform import NOW, TODAY
+
+from .conftest import (
+    check_keys,
+    evaluations,
+    faulty_api,
+    meta,
+    partition_evaluations,
+    run_checks,
+)
+
+JUNE = date(2026, 6, 1)  # the monthly window holding NOW (2026-06-15 12:30)
+HOURS_SO_FAR = 14 * 24 + 12  # closed hours of June by NOW
+TIME_SERIES_CHECKS = {
+    # name: (blocking, severity)
+    "freshness": (False, "ERROR"),
+    "schema": (True, "ERROR"),
+    "unexpected_api_fields": (False, "WARN"),
+    "row_sanity": (False, "ERROR"),
+    "outliers": (False, "WARN"),
+    "unique_keys": (True, "ERROR"),
+    "missing_periods": (False, "ERROR"),
+    "index_consistency": (False, "WARN"),
+    "quarantine": (False, "WARN"),
+}
+
+
+def execute(platform, sql: str) -> None:
+    """What a legacy writer or a DBA does: plain SQL on the warehouse, outside the platform."""
+    with WarehouseResource.from_env().get().connect() as session:
+        cursor = session.connection.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+
+def test_clean_simulator_data_passes_every_check(platform) -> None:
+    spot = platform.instruments()
+    platform.sense("index_instruments")
+    indices = platform.instance.get_dynamic_partitions("index_instruments")
+    index_run = platform.run("index_ohlcv_1h_job", range_tags(JUNE, JUNE, indices))
+    assert index_run.success
+
+    result = platform.run("spot_ohlcv_1h_job", range_tags(JUNE, JUNE, spot))
+    assert result.success
+    checks = evaluations(result, "spot_ohlcv_1h")
+    assert {name: (e.blocking, e.severity.name) for name, e in checks.items()} == TIME_SERIES_CHECKS
+    failed = {name: meta(e)["summary"] for name, e in checks.items() if not e.passed}
+    assert failed == {}
+    stored = platform.table("cc_ohlcv_spot_1h_raw").filter(
+        pl.col("datetime") >= datetime(2026, 6, 1)
+    )
+    gaps = meta(checks["missing_periods"])
+    assert gaps["periods_expected"] == stored.height == HOURS_SO_FAR * len(spot)
+    assert gaps["periods_filled_no_trades"] == stored.filter(pl.col("total_trades") == 0).height
+    # Per partition: one passing evaluation for each (June, instrument) partition of the run.
+    per_partition = partition_evaluations(result, "spot_ohlcv_1h", "missing_periods")
+    assert sorted(per_partition) == sorted(f"{JUNE}|{key}" for key in spot)
+    assert all(e.passed for e in per_partition.values())
+    # BTC-USD and ETH-USD trade on coinbase and kraken; the busier venue's hours are compared.
+    assert meta(checks["index_consistency"])["periods_compared"] == 2 * HOURS_SO_FAR
+    assert meta(checks["row_sanity"])["rows_checked"] == stored.height
+    index_checks = evaluations(index_run, "index_ohlcv_1h")
+    assert len(index_checks) == 8 and all(e.passed for e in index_checks.values())
+
+    # The bootstrap's metadata run checked every table it wrote; all passed.
+    for output in (o.name for s in SNAPSHOTS for o in s.outputs):
+        for check in ("freshness", "schema", "quarantine"):
+            record = platform.instance.event_log_storage.get_latest_asset_check_execution_by_key(
+                [dg.AssetCheckKey(dg.AssetKey(output), check)]
+            )
+            [latest] = record.values()
+            assert latest.status.value == "SUCCEEDED", (output, check)
+
+
+def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaired(platform) -> None:
+    """Minute data for two instruments today from a simulator that drops buckets (gaps the API
+    should have filled), spikes prices (valid rows, outliers), adds a field and sends malformed
+    rows (quarantined, so also missing)."""
+    pair = platform.instruments()[:2]
+    tags = range_tags(TODAY, TODAY, pair)
+    faults = FaultConfig(
+        drop_bucket_every=97, spike_every=89, corrupt_every=211, extra_field="NEW_METRIC"
+    )
+    with faulty_api(platform, faults):
+        result = platform.run("spot_ohlcv_1m_job", tags)
+    assert result.success  # only non-blocking checks fail
+    checks = evaluations(result, "spot_ohlcv_1m")
+    assert {n for n, e in checks.items() if not e.passed} == {
+        "missing_periods", "outliers", "unexpected_api_fields", "quarantine"
+    }  # fmt: skip
+
+    table = platform.table("cc_ohlcv_spot_1m_raw").filter(
+        pl.col("datetime") >= datetime(2026, 6, 15)
+    )
+    minutes = pl.datetime_range(
+        datetime(2026, 6, 15), datetime(2026, 6, 15, 12, 29), "1m", eager=True
+    )
+    absent, spiked = {}, 0
+    for key in pair:
+        market, symbol = key.split(":")
+        rows = table.filter((pl.col("exchange") == market) & (pl.col("symbol") == symbol))
+        absent[key] = sorted(set(minutes.to_list()) - set(rows["datetime"].to_list()))
+        raw_key = (
+            f"{market}:{rows['symbol_unmapped'][0]}"  # the simulator keys faults by API symbol
+        )
+        epoch = lambda t: int(t.replace(tzinfo=UTC).timestamp())  # noqa: E731
+        dropped = [t for t in minutes.to_list() if bucket_hit("drop", raw_key, 60, epoch(t), 97)]
+        assert dropped and set(dropped) <= set(absent[key])
+        spiked += sum(bucket_hit("spike", raw_key, 60, epoch(t), 89) for t in rows["datetime"])
+
+    gaps = meta(checks["missing_periods"])
+    assert gaps["periods_missing"] == sum(len(a) for a in absent.values())
+    assert gaps["periods_expected"] == 2 * len(minutes)
+    first = min((t, k) for k, ts in absent.items() for t in ts)
+    assert gaps["first_missing"][0] == {"partition": f"{TODAY}|{first[1]}", "period": f"{first[0]}"}
+    per_partition = partition_evaluations(result, "spot_ohlcv_1m", "missing_periods")
+    for key in pair:
+        evaluation = per_partition[f"{TODAY}|{key}"]
+        assert not evaluation.passed and meta(evaluation)["periods_missing"] == len(absent[key])
+    # The repair sensor's view: the same partitions, the same counts.
+    spec = next(s for s in TIME_SERIES if s.name == "spot_ohlcv_1m")
+    now = datetime.fromisoformat(NOW).replace(tzinfo=UTC)
+    found = missing_periods(WarehouseResource.from_env().get(), spec, pair, [TODAY], now)
+    assert {k: m.missing for k, m in found.items()} == {
+        (TODAY, k): len(a) for k, a in absent.items()
+    }
+
+    assert meta(checks["outliers"])["outliers"] == spiked > 0
+    assert checks["row_sanity"].passed  # spiked candles are valid candles
+    assert meta(checks["unexpected_api_fields"])["unexpected_fields"] == ["NEW_METRIC"]
+    materialised = result.get_asset_materialization_events()[0].materialization.metadata
+    assert "NEW_METRIC" in materialised["api_fields_not_stored"].value
+    quarantined = meta(checks["quarantine"])
+    rows_quarantined = materialised["rows_quarantined"].value
+    assert quarantined["unreviewed_rows"] == rows_quarantined > 0
+
+    # Repair with the clean API: every gap is filled, spikes and the extra field are gone.
+    repaired = evaluations(platform.run("spot_ohlcv_1m_job", tags), "spot_ohlcv_1m")
+    assert {n for n, e in repaired.items() if not e.passed} == {"quarantine"}
+    execute(platform, "UPDATE cc_ohlcv_spot_1m_raw_quarantine SET reviewed = 1")
+    [reviewed] = run_checks(platform, "spot_ohlcv_1m", "quarantine").get_asset_check_evaluations()
+    assert reviewed.passed and meta(reviewed)["unreviewed_rows"] == 0
+
+
+def test_legacy_writer_breaks_row_sanity_uniqueness_and_schema(platform) -> None:
+    """Daily candles are fine; then a legacy writer corrupts one row and, later, rebuilds the table
+    without its primary key and inserts one instrument's rows a second time."""
+    pair = platform.instruments()[:2]
+    assert platform.run("spot_ohlcv_1d_job", range_tags(JUNE, JUNE, pair)).success
+    sweep = ("row_sanity", "unique_keys", "schema")
+    assert all(
+        e.passed
+        for e in run_checks(platform, "spot_ohlcv_1d", *sweep).get_asset_check_evaluations()
+    )
+
+    market, symbol = pair[0].split(":")
+    execute(
+        platform,
+        "UPDATE cc_ohlcv_spot_1d_raw SET high = low * 0.5 "
+        f"WHERE exchange = '{market}' AND symbol = '{symbol}' AND datetime = '2026-06-03 00:00:00'",
+    )
+    result = run_checks(platform, "spot_ohlcv_1d", *sweep)
+    [sanity] = [e for e in result.get_asset_check_evaluations() if e.check_name == "row_sanity"]
+    assert not sanity.passed and sanity.severity.name == "ERROR"
+    broken = meta(sanity)
+    assert broken["rows_broken"] == 1 and broken["broken_by_rule"]["high_not_below_low"] == 1
+    assert broken["first_broken"][0]["instrument"] == pair[0]
+    assert broken["first_broken"][0]["period"] == "2026-06-03T00:00:00"
+    assert result.success  # row_sanity is not blocking
+
+    execute(platform, "CREATE TABLE legacy_copy AS SELECT * FROM cc_ohlcv_spot_1d_raw")
+    execute(platform, "DROP TABLE cc_ohlcv_spot_1d_raw")
+    execute(platform, "ALTER TABLE legacy_copy RENAME TO cc_ohlcv_spot_1d_raw")
+    execute(
+        platform,
+        "INSERT INTO cc_ohlcv_spot_1d_raw SELECT * FROM cc_ohlcv_spot_1d_raw "
+        f"WHERE exchange = '{market}' AND symbol = '{symbol}'",
+    )
+    result = run_checks(platform, "spot_ohlcv_1d", "unique_keys", "schema")
+    assert not result.success  # both are blocking ERROR checks: the run fails, alerts follow
+    found = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not found["unique_keys"].passed and not found["schema"].passed
+    days = platform.table("cc_ohlcv_spot_1d_raw").filter(pl.col("symbol") == symbol).height // 2
+    assert meta(found["unique_keys"])["duplicated_keys"] == days == 14
+    assert meta(found["unique_keys"])["extra_rows"] == days
+    assert meta(found["schema"])["primary_key_stored"] == []
+    assert meta(found["schema"])["retyped_columns"] == []  # a copy keeps the columns' types
+
+
+def test_schema_drift_in_a_stored_table_is_reported_and_blocks(platform) -> None:
+    """A DBA renames a column of a snapshot table; the check names both sides of the change."""
+    execute(platform, "ALTER TABLE cc_exchanges_general RENAME COLUMN grade TO grade_label")
+    try:
+        result = run_checks(platform, "exchanges_general", "schema")
+        [drift] = result.get_asset_check_evaluations()
+        assert not result.success and not drift.passed
+        assert meta(drift)["missing_columns"] == ["grade"]
+        assert meta(drift)["unexpected_columns"] == ["grade_label"]
+        assert "missing column grade; unexpected column grade_label" in meta(drift)["summary"]
+    finally:
+        execute(platform, "ALTER TABLE cc_exchanges_general RENAME COLUMN grade_label TO grade")
+    assert run_checks(platform, "exchanges_general", "schema").success
+
+
+def test_stale_data_fails_freshness(platform) -> None:
+    """Fresh after a run; then the clock is pinned three days past the wall clock (CCDATA_NOW),
+    as if every schedule had stopped: time series and snapshots are both stale."""
+    last = platform.instruments()[-1:]
+    result = platform.run("spot_ohlcv_1h_job", range_tags(JUNE, JUNE, last))
+    assert evaluations(result, "spot_ohlcv_1h")["freshness"].passed
+    later = datetime.now(UTC) + timedelta(days=3)
+    platform.reload(CCDATA_NOW=later.isoformat(timespec="seconds"))
+    try:
+        series = run_checks(platform, "spot_ohlcv_1h", "freshness").get_asset_check_evaluations()
+        snapshot = run_checks(
+            platform, "spot_instruments", "freshness"
+        ).get_asset_check_evaluations()
+    finally:
+        platform.reload(CCDATA_NOW=NOW)
+    [series_check], [snapshot_check] = series, snapshot
+    stale = meta(series_check)
+    assert not series_check.passed
+    assert stale["instruments_stale"] == stale["instruments_checked"] == len(platform.instruments())
+    assert stale["newest_period"] == "2026-06-15 11:00:00"
+    assert not snapshot_check.passed and meta(snapshot_check)["age_hours"] > 71
+
+
+def test_every_data_set_gets_the_checks_that_fit_it_in_its_asset_job(platform) -> None:
+    """Index consistency for spot data only, outliers where the table has a close column; the
+    asset job of each data set runs its checks, the daily sweep runs them all."""
+    sweep = check_keys(platform.defs.resolve_job_def("data_quality_checks"))
+    for spec in TIME_SERIES:
+        expected = {
+            (spec.name, check)
+            for check in TIME_SERIES_CHECKS
+            if (check != "index_consistency" or spec.group == "spot")
+            and (
+                check != "outliers" or not spec.name.startswith(("futures_funding", "futures_open"))
+            )
+        }
+        assert check_keys(platform.defs.resolve_job_def(f"{spec.name}_job")) == expected
+        assert expected <= sweep
+    snapshots = {
+        (o.name, c)
+        for s in SNAPSHOTS
+        for o in s.outputs
+        for c in ("freshness", "schema", "quarantine")
+    }
+    assert snapshots <= sweep
+    assert snapshots <= check_keys(platform.defs.resolve_job_def("metadata_job"))
