@@ -146,10 +146,12 @@ def _transitions(
         _alert(key, CHECK_FAILED, severity, run_id, group, dagster_url)
         for (run_id, severity), group in sorted(failed.items())
     ]
-    alerts += [
-        _alert(key, CHECK_RECOVERED, "OK", run_id, group, dagster_url)
-        for run_id, group in sorted(recovered.items())
-    ]
+    for run_id, group in sorted(recovered.items()):
+        if failing and not any(r.partition for r in group):
+            # A run-level result passed while some partitions still fail: not a recovery yet;
+            # the last of those partitions to pass announces it.
+            continue
+        alerts.append(_alert(key, CHECK_RECOVERED, "OK", run_id, group, dagster_url, failing))
     return alerts
 
 
@@ -160,17 +162,29 @@ def _alert(
     run_id: str,
     group: Sequence[AssetCheckExecutionRecord],
     dagster_url: str,
+    still_failing: dict[str, str] | None = None,
 ) -> Alert:
+    """One alert for a run's records of one check: its partitions listed, its description
+    taken from the run-level result when the check also reports one (a range run)."""
     newest = max(group, key=lambda r: r.id)
+    run_level = [r for r in group if not r.partition]
+    summary_record = max(run_level, key=lambda r: r.id) if run_level else newest
     asset = key.asset_key.to_user_string()
     partitions, count = partition_sample([r.partition for r in group if r.partition])
     scope = f" for {count} partition{'s' if count != 1 else ''}" if count else ""
     if kind == CHECK_FAILED:
         title = f"Check {key.name} failed ({severity}) on {asset}{scope}"
-        summary, details = describe(newest)
+        summary, details = describe(summary_record)
     else:
         title = f"Check {key.name} passes again on {asset}{scope}"
         summary, details = "", {}
+        others = [p for p in still_failing or {} if p]
+        if others:
+            summary = (
+                "1 other partition of this check still fails."
+                if len(others) == 1
+                else f"{len(others)} other partitions of this check still fail."
+            )
     stamp = newest.event.timestamp if newest.event else newest.create_timestamp
     return Alert(
         kind=kind,

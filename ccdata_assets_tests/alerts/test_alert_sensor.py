@@ -42,8 +42,9 @@ def log_lines(path: Path) -> list[dict]:
 
 
 def test_failed_check_alerts_once_on_every_sink_and_recovery_once(
-    defs, instance, all_sinks, webhook, mailbox, capfd
+    defs, disk_instance, all_sinks, webhook, mailbox, capfd
 ) -> None:
+    instance = disk_instance
     log_file = Path(all_sinks["CCDATA_ALERT_LOG_FILE"])
     sensor = alert_ticker(defs, instance)
     sensor.tick()
@@ -149,11 +150,15 @@ def test_partitioned_check_alerts_per_failing_partition_and_recovers_per_partiti
         f"{DAGSTER_URL}/runs/{repaired.run_id}"
     ]
     assert webhook.received[2]["blocks"][1]["fields"][2]["text"] == "*Partitions*\na"
+    assert webhook.received[2]["blocks"][2]["text"]["text"] == (
+        "1 other partition of this check still fails."
+    )
 
 
 def test_failed_runs_alert_each_and_the_next_success_recovers_once(
-    defs, instance, all_sinks, webhook, mailbox
+    defs, disk_instance, all_sinks, webhook, mailbox
 ) -> None:
+    instance = disk_instance
     sensor = alert_ticker(defs, instance)
     sensor.tick()
     first = run(defs, instance, "loader_job", **{CRASH: "1"})

@@ -6,6 +6,7 @@ makes the warehouse whole again."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import RANGE_END, RANGE_START, range_tags
 from ccdata_assets.warehouse.dialects import portable_sql
 from ccdata_assets.warehouse.resource import WarehouseResource
+from ccdata_assets_tests.alerts.conftest import alert_ticker
 
 NOW = "2026-06-15T12:30:00"
 JUNE = date(2026, 6, 1)
@@ -35,15 +37,22 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 SERIES = ("spot_ohlcv_1d", "spot_ohlcv_1h", "spot_ohlcv_1m")
+GAPS_1M = dg.AssetCheckKey(dg.AssetKey("spot_ohlcv_1m"), "missing_periods")
 
 
 def fill_jobs(defs: dg.Definitions) -> list[dg.UnresolvedAssetJobDefinition]:
-    """The same assets without their checks: the fastest way to fill the warehouse for a test."""
+    """The same assets without their checks (the fastest way to fill the warehouse for a test),
+    and the real gaps check of the minute candles alone, as the daily sweep would run it."""
     graph = defs.resolve_asset_graph()
     metadata = [k for k in graph.get_all_asset_keys() if not graph.get(k).is_partitioned]
     return [
         dg.define_asset_job(
             "fill_metadata", selection=dg.AssetSelection.assets(*metadata).without_checks()
+        ),
+        dg.define_asset_job(
+            "check_1m_gaps",
+            selection=dg.AssetSelection.checks(GAPS_1M),
+            partitions_def=defs.resolve_assets_def("spot_ohlcv_1m").partitions_def,
         ),
         *(
             dg.define_asset_job(
@@ -190,25 +199,6 @@ def _ranges(result: dg.SensorResult) -> list[tuple[str | None, str, str]]:
     return [(r.job_name, r.tags[RANGE_START], r.tags[RANGE_END]) for r in result.run_requests]
 
 
-def test_missing_minutes_become_few_range_runs_and_running_them_repairs(platform) -> None:
-    i = _holes(platform)
-    result = platform.repair_tick()
-    assert _ranges(result) == [
-        ("spot_ohlcv_1m_job", f"2026-06-14|{i[1]}", f"2026-06-14|{i[2]}"),
-        ("spot_ohlcv_1m_job", f"2026-06-11|{i[0]}", f"2026-06-13|{i[0]}"),
-    ]
-    assert all(r.tags["ccdata/repair"] == "missing periods" for r in result.run_requests)
-    assert [r.run_key for r in result.run_requests] == [
-        r.run_key for r in platform.repair_tick().run_requests
-    ]  # the same gap asks with the same run key, which Dagster launches once
-
-    for request in result.run_requests:  # the real job, checks included, as the daemon would
-        run = platform.run(request.job_name, dict(request.tags))
-        gaps = [c for c in run.get_asset_check_evaluations() if c.check_name == "missing_periods"]
-        assert gaps and all(c.passed for c in gaps)
-    assert platform.repair_tick().run_requests == []
-
-
 def test_the_cap_keeps_the_newest_partitions_and_leaves_the_rest_for_later(platform) -> None:
     i = _holes(platform)
     platform.reload(CCDATA_REPAIR_MAX_PARTITIONS="3")
@@ -255,3 +245,58 @@ def test_a_data_set_with_a_repair_in_flight_is_left_alone(platform) -> None:
     result = platform.repair_tick()
     assert result.run_requests == []
     assert "waiting for running repairs of spot_ohlcv_1m_job" in result.skip_reason.skip_message
+
+
+def test_gaps_alert_once_are_repaired_in_few_range_runs_and_recover_once(platform) -> None:
+    """Missing minutes: the real gaps check fails, the alert sensor says so once, the repair
+    sensor asks for two range runs (one instrument over three days; two instruments over one
+    day), running them (the real job, checks included) fills the gaps and each repaired
+    partition is announced as recovered once."""
+    i = _holes(platform)
+    alerts = alert_ticker(platform.defs, platform.instance)
+    alerts.tick()
+    lookback = range_tags(MINUTE_DAYS[0], MINUTE_DAYS[-1], i)
+    check = platform.run("check_1m_gaps", lookback)  # the real check over the lookback
+    for _ in range(3):
+        alerts.tick()
+    log = Path(os.environ["CCDATA_HOME"]) / "alerts.jsonl"  # nothing configured: the default sink
+    [failed] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert (
+        failed["title"] == "Check missing_periods failed (ERROR) on spot_ohlcv_1m for 5 partitions"
+    )
+    assert failed["link"] == f"http://127.0.0.1:3000/runs/{check.run_id}"
+    assert failed["partitions"] == sorted(
+        [f"2026-06-{d}|{i[0]}" for d in (11, 12, 13)] + [f"2026-06-14|{k}" for k in i[1:3]]
+    )
+    assert failed["details"]["periods_missing"] == str(5 * 120)
+
+    result = platform.repair_tick()
+    assert _ranges(result) == [
+        ("spot_ohlcv_1m_job", f"2026-06-14|{i[1]}", f"2026-06-14|{i[2]}"),
+        ("spot_ohlcv_1m_job", f"2026-06-11|{i[0]}", f"2026-06-13|{i[0]}"),
+    ]
+    assert all(r.tags["ccdata/repair"] == "missing periods" for r in result.run_requests)
+    assert [r.run_key for r in result.run_requests] == [
+        r.run_key for r in platform.repair_tick().run_requests
+    ]  # the same gap asks with the same run key, which Dagster launches once
+
+    for request in result.run_requests:
+        run = platform.run(request.job_name, dict(request.tags))
+        gaps = [c for c in run.get_asset_check_evaluations() if c.check_name == "missing_periods"]
+        assert gaps and all(c.passed for c in gaps)
+    assert platform.repair_tick().run_requests == []
+    for _ in range(3):
+        alerts.tick()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["kind"] for line in lines] == [
+        "check_failed",
+        "check_recovered",
+        "check_recovered",
+    ]
+    assert sorted(p for line in lines[1:] for p in line["partitions"]) == failed["partitions"]
+    assert {line["run_id"] for line in lines[1:]} == {
+        r.run_id
+        for r in platform.instance.get_runs(
+            dg.RunsFilter(tags={"ccdata/repair": "missing periods"})
+        )
+    }  # one recovery per repair run, each linking to it
