@@ -12,15 +12,20 @@ import polars as pl
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.settings import Bounds
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
 
-def bounded_columns(scope: Scope) -> dict[str, tuple[float, float]]:
-    """Table columns with plausible bounds: the first matching glob of `limits.bounds` wins."""
+def bounded_columns(table: TableDef, bounds: Bounds) -> dict[str, tuple[float, float]]:
+    """Table columns with plausible bounds: a column's own name wins, else the first matching
+    glob (a data set's globs come before the defaults)."""
     out = {}
-    for column in scope.table.column_names:
-        for glob, pair in scope.limits.bounds.items():
+    for column in table.column_names:
+        if column in bounds:
+            out[column] = bounds[column]
+            continue
+        for glob, pair in bounds.items():
             if fnmatch(column, glob):
                 out[column] = pair
                 break
@@ -30,7 +35,7 @@ def bounded_columns(scope: Scope) -> dict[str, tuple[float, float]]:
 def tests(scope: Scope) -> dict[str, pl.Expr]:
     """Name -> expression that is true where a row is fine (nulls count as fine)."""
     named = {rule.name: rule.expr().fill_null(True) for rule in scope.spec.rules}
-    for column, (low, high) in bounded_columns(scope).items():
+    for column, (low, high) in bounded_columns(scope.table, scope.limits.bounds).items():
         named[f"{column}_within_bounds"] = pl.col(column).is_between(low, high).fill_null(True)
     return named
 

@@ -110,8 +110,9 @@ class CheckSettings:
             self.data_sets.get(name, {}),
         ]
         for layer in layers:
-            if "bounds" in layer:
-                layer = {**layer, "bounds": {**base.bounds, **layer["bounds"]}}
+            if "bounds" in layer:  # the more specific layer's globs are tried first
+                kept = {k: v for k, v in base.bounds.items() if k not in layer["bounds"]}
+                layer = {**layer, "bounds": {**layer["bounds"], **kept}}
             base = replace(base, **layer)
         return base
 
