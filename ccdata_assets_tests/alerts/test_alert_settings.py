@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from ccdata_assets.alerts.resource import AlertSinkResource
-from ccdata_assets.settings import ConfigError, alert_settings
+from ccdata_assets.settings import ConfigError, RepairSettings, alert_settings, repair_settings
 
 SECRET_URL = "https://hooks.slack.com/services/T1/B2/very-secret-token"
 
@@ -107,3 +108,48 @@ def test_resource_refuses_bad_environment_with_the_settings_sentence(monkeypatch
         ConfigError, match="CCDATA_ALERT_SMTP_PASSWORD is set but CCDATA_ALERT_SMTP_HOST"
     ):
         AlertSinkResource.from_env()
+
+
+def test_repair_defaults_to_a_capped_dry_run() -> None:
+    assert repair_settings({}) == RepairSettings(
+        dry_run=True, max_partitions=500, max_runs=5, lookback_days=31
+    )
+    acting = repair_settings({"CCDATA_REPAIR_DRY_RUN": "false", "CCDATA_REPAIR_MAX_RUNS": "2"})
+    assert not acting.dry_run and acting.max_runs == 2
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"CCDATA_REPAIR_DRY_RUN": "maybe"}, "CCDATA_REPAIR_DRY_RUN"),
+        ({"CCDATA_REPAIR_MAX_PARTITIONS": "0"}, "CCDATA_REPAIR_MAX_PARTITIONS"),
+        ({"CCDATA_REPAIR_MAX_RUNS": "lots"}, "CCDATA_REPAIR_MAX_RUNS"),
+        ({"CCDATA_REPAIR_LOOKBACK_DAYS": "-3"}, "CCDATA_REPAIR_LOOKBACK_DAYS"),
+    ],
+)
+def test_bad_repair_settings_name_themselves_in_one_sentence(env, setting) -> None:
+    with pytest.raises(ConfigError, match=setting) as error:
+        repair_settings(env)
+    message = str(error.value)
+    assert message.count(". ") == 0 and message.endswith(".")
+
+
+def test_the_code_location_runs_both_sensors_and_refuses_bad_alert_settings(
+    monkeypatch, tmp_path
+) -> None:
+    from ccdata_assets.definitions import build_definitions
+
+    monkeypatch.setenv("CCDATA_HOME", str(tmp_path))
+    for name in ("CCDATA_REPAIR_DRY_RUN", "CCDATA_ALERT_WEBHOOK_URL", "CCDATA_ALERT_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    defs = build_definitions()
+    alert = defs.resolve_sensor_def("alert_sensor")
+    repair = defs.resolve_sensor_def("repair_sensor")
+    assert alert.default_status == repair.default_status == dg.DefaultSensorStatus.RUNNING
+    assert "dry run: reports only" in (repair.description or "")
+    assert "spot_ohlcv_1m_job" in {job.name for job in repair.jobs}
+    assert isinstance(defs.resources["alert_sink"], AlertSinkResource)
+
+    monkeypatch.setenv("CCDATA_ALERT_SMTP_PASSWORD", "pw")
+    with pytest.raises(ConfigError, match="CCDATA_ALERT_SMTP_PASSWORD is set but"):
+        build_definitions()
