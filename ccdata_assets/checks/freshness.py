@@ -2,7 +2,8 @@
 
 Time series are judged per instrument from the table (one GROUP BY over a bounded recent span),
 because one instrument whose fetch keeps failing hides behind a table-wide maximum. A retired
-instrument is fresh once its last traded period is stored. Snapshot tables carry no period, so
+instrument is fresh once its last traded period is stored, and is left out once it stopped
+trading before the scanned span. Snapshot tables carry no period, so
 they are judged by their asset's latest materialisation.
 """
 
@@ -30,7 +31,7 @@ def check(session: Session, scope: Scope) -> Verdict:
     newest = _newest(session, scope, since) if store.stored_columns(session, scope.table) else {}
     bounds = store.trade_bounds(session, spec.universe)
     last_closed = _floor(now, unit) - unit
-    stale = []
+    stale, retired = [], 0
     for instrument in instruments:
         limits = bounds.get(instrument, Bounds())
         first = _naive(limits.first_trade) if limits.first_trade else None
@@ -38,7 +39,11 @@ def check(session: Session, scope: Scope) -> Verdict:
             continue  # listed so recently that no period has closed yet
         due = now - limit - unit  # the start of a period that closed `limit` ago
         if limits.last_trade is not None:
-            due = min(due, _floor(_naive(limits.last_trade), unit))
+            last = _floor(_naive(limits.last_trade), unit)
+            if last < since:
+                retired += 1  # stopped long ago: nothing new can come (completeness is
+                continue  # the missing_periods check's business)
+            due = min(due, last)
         seen = newest.get((instrument.market, instrument.instrument))
         if seen is None or seen < due:
             closed = (
@@ -72,6 +77,7 @@ def check(session: Session, scope: Scope) -> Verdict:
             "newest_period": overall.isoformat(sep=" ") if overall else None,
             "instruments_checked": len(instruments),
             "instruments_stale": len(stale),
+            "instruments_retired_before_lookback": retired,
             "stalest": sample(stale, scope.limits.sample),
         },
     )

@@ -10,7 +10,12 @@ import dagster as dg
 import polars as pl
 
 from ccdata_assets.checks.gaps import missing_periods
-from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES
+from ccdata_assets.datasets.catalog import (
+    FUNDING_UNIVERSE,
+    OPEN_INTEREST_UNIVERSE,
+    SNAPSHOTS,
+    TIME_SERIES,
+)
 from ccdata_assets.schedules import range_tags
 from ccdata_assets.simulator import FaultConfig
 from ccdata_assets.simulator.faults import bucket_hit
@@ -267,3 +272,34 @@ def test_every_data_set_gets_the_checks_that_fit_it_in_its_asset_job(platform) -
     }
     assert snapshots <= sweep
     assert snapshots <= check_keys(platform.defs.resolve_job_def("metadata_job"))
+
+
+def test_funding_rates_and_open_interest_within_plausible_bounds(platform) -> None:
+    """Clean funding-rate and open-interest hours pass; a funding rate of 20 % per interval and
+    a negative open interest, written by hand, break the bounds (not the data set's rules)."""
+    broken = {}
+    for data_set, universe, table, columns, value in (
+        ("futures_funding_rate_1h", FUNDING_UNIVERSE, "cc_futures_funding_rate_ohlc_1h", ("open_fr", "high_fr", "low_fr", "close_fr"), "0.2"),
+        ("futures_open_interest_1h", OPEN_INTEREST_UNIVERSE, "cc_futures_open_interest_ohlc_1h", ("close_oi_quote",), "-5"),
+    ):  # fmt: skip
+        platform.sense(universe.partitions_name)
+        first = platform.active(universe)[:1]
+        result = platform.run(f"{data_set}_job", range_tags(JUNE, JUNE, first))
+        checks = evaluations(result, data_set)
+        assert result.success and len(checks) == 7  # no outliers (no close), no index
+        assert {n: meta(e)["summary"] for n, e in checks.items() if not e.passed} == {}
+        market, instrument = first[0].split(":", 1)
+        execute(
+            platform,
+            f"UPDATE {table} SET {', '.join(f'{c} = {value}' for c in columns)} "
+            f"WHERE market = '{market}' "
+            f"AND mapped_instrument = '{instrument}' AND datetime = '2026-06-02 05:00:00'",
+        )
+        [sanity] = run_checks(platform, data_set, "row_sanity").get_asset_check_evaluations()
+        broken[data_set] = meta(sanity)["broken_by_rule"]
+    assert broken == {
+        "futures_funding_rate_1h": {
+            f"{p}_fr_within_bounds": 1 for p in ("open", "high", "low", "close")
+        },
+        "futures_open_interest_1h": {"close_oi_quote_within_bounds": 1},
+    }
