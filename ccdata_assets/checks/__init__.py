@@ -45,7 +45,7 @@ from ccdata_assets.checks import (
     schema,
     uniqueness,
 )
-from ccdata_assets.checks.results import Verdict, emit, guarded
+from ccdata_assets.checks.results import Targets, Verdict, emit, guarded
 from ccdata_assets.checks.scope import Scope, scope_for
 from ccdata_assets.checks.settings import (
     WINDOW_CHECKS,
@@ -299,14 +299,16 @@ def _series_op(
     @dg.multi_asset_check(name=name, specs=list(specs.values()), can_subset=True)
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[dg.AssetCheckEvaluation | dg.AssetCheckResult]:
-        scope = scope_for(context, spec, limits)
+    ) -> Iterator[dg.AssetCheckEvaluation]:
+        scope, targets = scope_for(context, spec, limits), Targets(context)
         with warehouse.get().connect() as session:
             for kind in kinds:
                 check = specs[kind.name]
                 if check.key in context.selected_asset_check_keys:
                     verdict = guarded(lambda k=kind: k.evaluate(session, scope, context))
-                    yield from emit(context, check, kind.severity, verdict, scope.window.cells)
+                    yield from emit(
+                        context, targets, check, kind.severity, verdict, scope.window.cells
+                    )
 
     return _checks
 
@@ -328,12 +330,13 @@ def _snapshot_op(snapshot: SnapshotSpec, settings: CheckSettings) -> dg.AssetChe
     )
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[dg.AssetCheckResult]:
+    ) -> Iterator[dg.AssetCheckEvaluation]:
+        targets = Targets(context)
         with warehouse.get().connect() as session:
             for check, severity, run in items:
                 if check.key in context.selected_asset_check_keys:
                     verdict = guarded(lambda run=run: run(context, session))
-                    yield from emit(context, check, severity, verdict)
+                    yield from emit(context, targets, check, severity, verdict)
 
     return _checks
 
