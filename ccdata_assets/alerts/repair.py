@@ -90,6 +90,13 @@ def time_windows(
     ]
 
 
+FINISHED = {
+    dg.DagsterRunStatus.SUCCESS,
+    dg.DagsterRunStatus.FAILURE,
+    dg.DagsterRunStatus.CANCELED,
+}
+
+
 def repair_in_flight(instance: dg.DagsterInstance, job: str) -> bool:
     records = instance.get_run_records(
         filters=dg.RunsFilter(
@@ -100,13 +107,6 @@ def repair_in_flight(instance: dg.DagsterInstance, job: str) -> bool:
         limit=1,
     )
     return bool(records)
-
-
-FINISHED = {
-    dg.DagsterRunStatus.SUCCESS,
-    dg.DagsterRunStatus.FAILURE,
-    dg.DagsterRunStatus.CANCELED,
-}
 
 
 def series_of(
