@@ -29,4 +29,5 @@ test: install  ## lint, then every test (a real MariaDB is required; this starts
 	$(BIN)/pytest
 
 benchmark: install
-	$(BIN)/python -m scripts.benchmark
+	$(BIN)/python scripts/benchmark_backfill.py
+	$(BIN)/python -m ccdata_assets_tests.warehouse.bench_write_paths
