@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import polars as pl
+import pytest
 
 from ccdata_assets.checks.gaps import missing_periods
 from ccdata_assets.datasets.catalog import (
@@ -83,6 +84,17 @@ def test_clean_simulator_data_passes_every_check(platform) -> None:
     # BTC-USD and ETH-USD trade on coinbase and kraken; the busier venue's hours are compared.
     assert meta(checks["index_consistency"])["periods_compared"] == 2 * HOURS_SO_FAR
     assert meta(checks["row_sanity"])["rows_checked"] == stored.height
+    # A venue that prints 10 % above the index for one hour (high lifted too: still a valid candle).
+    execute(
+        platform,
+        "UPDATE cc_ohlcv_spot_1h_raw SET close = close * 1.1, high = close * 1.1 "
+        "WHERE symbol = 'BTC-USD' AND datetime = '2026-06-10 07:00:00'",
+    )
+    [off] = run_checks(platform, "spot_ohlcv_1h", "index_consistency").get_asset_check_evaluations()
+    assert not off.passed and off.severity.name == "WARN"
+    assert meta(off)["periods_off"] == 1  # only the busier of coinbase and kraken is compared
+    assert meta(off)["first_off"][0]["period"] == "2026-06-10T07:00:00"
+    assert meta(off)["first_off"][0]["deviation"] == pytest.approx(0.1, abs=0.02)
     index_checks = evaluations(index_run, "index_ohlcv_1h")
     assert len(index_checks) == 8 and all(e.passed for e in index_checks.values())
 
@@ -134,6 +146,8 @@ def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaire
 
     gaps = meta(checks["missing_periods"])
     assert gaps["periods_missing"] == sum(len(a) for a in absent.values())
+    no_trades = table.filter(pl.col("total_trades") == 0).height
+    assert gaps["periods_filled_no_trades"] == no_trades > 0  # kept and counted, not missing
     assert gaps["periods_expected"] == 2 * len(minutes)
     first = min((t, k) for k, ts in absent.items() for t in ts)
     assert gaps["first_missing"][0] == {"partition": f"{TODAY}|{first[1]}", "period": f"{first[0]}"}
