@@ -19,13 +19,14 @@ Per snapshot table: freshness (latest materialisation), schema, quarantine.
 Window: checks that read rows look at the partitions of the run they are in; a run without
 partitions (the daily sweep, "Execute checks" in the UI) takes the recent windows (`window.py`).
 Checks run in every run of their asset (an asset job's selection includes its checks) and in the
-daily `data_quality_checks` job. Thresholds: `settings.py` (CCDATA_CHECKS_FILE).
+daily `data_quality_checks` job. What each check is: `kinds.py`; thresholds: `settings.py`
+(CCDATA_CHECKS_FILE).
 """
 
 # No `from __future__ import annotations` here: Dagster reads the check functions' annotations
 # (context type, resources) at definition time and needs them as real objects.
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -33,31 +34,12 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
-from ccdata_assets import clock
-from ccdata_assets.checks import (
-    consistency,
-    fields,
-    freshness,
-    gaps,
-    outliers,
-    quarantine,
-    sanity,
-    schema,
-    uniqueness,
-)
-from ccdata_assets.checks.results import Targets, Verdict, emit, guarded
-from ccdata_assets.checks.scope import Scope, scope_for
-from ccdata_assets.checks.settings import (
-    WINDOW_CHECKS,
-    CheckSettings,
-    Thresholds,
-    check_settings,
-    show_duration,
-)
+from ccdata_assets.checks.kinds import TIME_SERIES_KINDS, Kind, snapshot_items
+from ccdata_assets.checks.results import Targets, emit, guarded
+from ccdata_assets.checks.scope import scope_for
+from ccdata_assets.checks.settings import CheckSettings, Thresholds, check_settings
 from ccdata_assets.datasets.spec import SnapshotSpec, TimeSeriesSpec
-from ccdata_assets.warehouse.ddl import load_table
 from ccdata_assets.warehouse.resource import WarehouseResource
-from ccdata_assets.warehouse.warehouse import Session
 
 __all__ = [
     "CheckSettings",
@@ -67,135 +49,7 @@ __all__ = [
     "with_freshness_policies",
 ]
 
-ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 SWEEP_JOB = "data_quality_checks"
-
-Evaluate = Callable[[Session, Scope, dg.AssetCheckExecutionContext], Verdict]
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One check of a time-series data set."""
-
-    name: str
-    blocking: bool
-    severity: dg.AssetCheckSeverity
-    describe: Callable[[TimeSeriesSpec, Thresholds], str]
-    evaluate: Evaluate
-    applies: Callable[[TimeSeriesSpec, Thresholds], bool] = lambda spec, limits: True
-
-
-def _window(text: str) -> str:
-    return (
-        f"{text} Looks at the partitions of the run it is in; a run without partitions looks "
-        "at the most recent time windows of every instrument."
-    )
-
-
-TIME_SERIES_KINDS: tuple[Kind, ...] = (
-    Kind(
-        "freshness",
-        False,
-        ERROR,
-        lambda spec, lim: (
-            f"Each instrument's newest stored {spec.interval.label} period closed at most "
-            f"{show_duration(lim.freshness)} ago (retired instruments: their last traded period "
-            "is stored). Instruments: the run's, or the whole universe."
-        ),
-        lambda session, scope, _: freshness.check(session, scope),
-    ),
-    Kind(
-        "schema",
-        True,
-        ERROR,
-        lambda spec, _: (
-            f"{spec.table} has exactly the columns, types and primary key of "
-            f"sql/tables/{spec.table}.sql. Blocking."
-        ),
-        lambda session, scope, _: schema.check(session, scope.table),
-    ),
-    Kind(
-        "unexpected_api_fields",
-        False,
-        WARN,
-        lambda spec, lim: (
-            "The latest materialisation's API records carried no field that no column takes, "
-            f"apart from {', '.join(sorted(lim.ignored_api_fields)) or 'none'} (left out on purpose)."
-        ),
-        lambda _, scope, context: fields.check(
-            context.instance, dg.AssetKey(scope.spec.name), scope.limits
-        ),
-    ),
-    Kind(
-        "row_sanity",
-        False,
-        ERROR,
-        lambda spec, lim: _window(
-            f"Stored rows pass the data set's row rules ({', '.join(r.name for r in spec.rules)}) "
-            "and plausible bounds (funding rates, open interest)."
-        ),
-        lambda session, scope, _: sanity.check(session, scope),
-    ),
-    Kind(
-        "outliers",
-        False,
-        WARN,
-        lambda spec, lim: _window(
-            f"No {'/'.join(outliers.outlier_columns(load_table(spec.table), lim.outlier_columns))} "
-            f"lies more than {lim.outlier_sigmas:g} robust sigmas from the median of its "
-            f"{lim.outlier_neighbours} neighbours on each side."
-        ),
-        lambda session, scope, _: outliers.check(session, scope),
-        lambda spec, lim: bool(
-            outliers.outlier_columns(load_table(spec.table), lim.outlier_columns)
-        ),
-    ),
-    Kind(
-        "unique_keys",
-        True,
-        ERROR,
-        lambda spec, _: _window(
-            f"One row per ({', '.join([spec.time_column, *spec.instrument_columns])}). Blocking."
-        ),
-        lambda session, scope, _: uniqueness.check(session, scope),
-    ),
-    Kind(
-        "missing_periods",
-        False,
-        ERROR,
-        lambda spec, _: _window(
-            f"Every {spec.interval.label} period between each instrument's first trade (last "
-            "trade if retired) and the last closed period is stored; periods the API filled "
-            "because nothing traded are counted, not failed."
-        ),
-        lambda session, scope, _: gaps.check(session, scope),
-    ),
-    Kind(
-        "index_consistency",
-        False,
-        WARN,
-        lambda spec, lim: _window(
-            f"The busiest exchange's close of each pair is within {lim.index_tolerance:.2%} of "
-            f"the {lim.index_market} index close for the same period "
-            f"({getattr(consistency.index_table(spec), 'name', '')})."
-        ),
-        lambda session, scope, _: consistency.check(session, scope),
-        lambda spec, _: consistency.index_table(spec) is not None,
-    ),
-    Kind(
-        "quarantine",
-        False,
-        WARN,
-        lambda spec, lim: (
-            f"At most {lim.max_unreviewed_quarantine} rows of {spec.name} wait unreviewed in "
-            f"{spec.table}_quarantine (set reviewed = 1 once looked at)."
-        ),
-        lambda session, scope, _: quarantine.check(
-            session, scope.table.name, scope.spec.name, scope.limits
-        ),
-    ),
-)
-assert {k.name for k in TIME_SERIES_KINDS} >= set(WINDOW_CHECKS)
 
 
 @dataclass(frozen=True)
@@ -313,16 +167,12 @@ def _series_op(
     return _checks
 
 
-SnapshotRun = Callable[[dg.AssetCheckExecutionContext, Session], Verdict]
-SnapshotItem = tuple[dg.AssetCheckSpec, dg.AssetCheckSeverity, SnapshotRun]
-
-
 def _snapshot_op(snapshot: SnapshotSpec, settings: CheckSettings) -> dg.AssetChecksDefinition:
     """Freshness, schema and quarantine of every table a snapshot endpoint fills, in one op."""
     items = [
         item
         for output in snapshot.outputs
-        for item in _snapshot_items(output.name, output.table, settings.for_snapshot(output.name))
+        for item in snapshot_items(output.name, output.table, settings.for_snapshot(output.name))
     ]
 
     @dg.multi_asset_check(
@@ -339,43 +189,6 @@ def _snapshot_op(snapshot: SnapshotSpec, settings: CheckSettings) -> dg.AssetChe
                     yield from emit(context, targets, check, severity, verdict)
 
     return _checks
-
-
-def _snapshot_items(name: str, table: str, limits: Thresholds) -> list[SnapshotItem]:
-    key = dg.AssetKey(name)
-
-    def spec(check: str, blocking: bool, severity: dg.AssetCheckSeverity, about: str):
-        return dg.AssetCheckSpec(
-            check,
-            asset=key,
-            description=about,
-            blocking=blocking,
-            metadata={"severity": severity.value, **limits.as_metadata()},
-        )
-
-    fresh = f"{name} was refreshed within the last {show_duration(limits.freshness)}."
-    shape = f"{table} has exactly the columns, types and primary key of sql/tables/{table}.sql."
-    waiting = (
-        f"At most {limits.max_unreviewed_quarantine} rows of {name} wait unreviewed in "
-        f"{table}_quarantine (set reviewed = 1 once looked at)."
-    )
-    return [
-        (
-            spec("freshness", False, ERROR, fresh),
-            ERROR,
-            lambda context, _: freshness.snapshot_check(context.instance, key, limits, clock.now()),
-        ),
-        (
-            spec("schema", True, ERROR, f"{shape} Blocking."),
-            ERROR,
-            lambda _, session: schema.check(session, load_table(table)),
-        ),
-        (
-            spec("quarantine", False, WARN, waiting),
-            WARN,
-            lambda _, session: quarantine.check(session, table, name, limits),
-        ),
-    ]
 
 
 def _names(time_series: Sequence[TimeSeriesSpec], snapshots: Sequence[SnapshotSpec]) -> list[str]:
