@@ -20,6 +20,7 @@ from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, clamp
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict
 from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import Cell, cell
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.warehouse.ddl import TableDef, load_table
@@ -49,18 +50,23 @@ def missing_periods(
     windows: Sequence[date],
     now: datetime,
     *,
+    settle: timedelta | None = None,
     sample: int = 5,
 ) -> dict[tuple[date, str], Missing]:
     """The partitions of `spec` that miss periods: {(window, instrument key): Missing}.
 
     `instruments` are instrument partition keys ("kraken:BTC-USD"), `windows` time partition keys
-    as dates (day or month starts, as the asset's time dimension has them), `now` the instant
-    whose closed buckets are expected. Complete partitions are left out, so iterating the result
-    gives exactly the (window, instrument) partitions to re-materialise.
+    as dates (day or month starts, as the asset's time dimension has them). Periods that closed
+    by `now - settle` are expected; `settle` defaults to the data set's freshness threshold, so
+    the newest periods, which the schedules are about to fetch, are not reported missing (pass
+    timedelta(0) to expect everything closed by `now`). Complete partitions are left out, so
+    iterating the result gives exactly the (window, instrument) partitions to re-materialise.
     """
+    if settle is None:
+        settle = check_settings().for_time_series(spec).freshness
     cells = [cell(spec, w, InstrumentKey.parse(i)) for w in windows for i in instruments]
     with warehouse.connect() as session:
-        found = survey(session, spec, cells, now, sample)
+        found = survey(session, spec, cells, now - settle, sample)
     return {(c.window, c.instrument.key): m for c, m in zip(cells, found, strict=True) if m.missing}
 
 
@@ -76,7 +82,7 @@ def survey(
     spans = [_expected(c, unit, bounds.get(c.instrument, Bounds()), until) for c in cells]
     if not store.stored_columns(session, table):
         return [Missing(span.points(unit) if span else 0, 0) for span in spans]
-    counts = _daily_counts(session, spec, table, cells)
+    counts = _daily_counts(session, spec, table, cells, _closed_before(until, unit))
     granularity = "1mo" if spec.interval.partition == "monthly" else "1d"
     by_cell = {
         (row["window"], row["market"], row["instrument"]): (row["stored"], row["filled"])
@@ -111,10 +117,21 @@ def _expected(c: Cell, unit: int, bounds: Bounds, until: datetime) -> Span | Non
     return clamp(Span(start, end - unit), unit, bounds, until)
 
 
+def _closed_before(until: datetime, unit: int) -> datetime:
+    """The start of the bucket still open at `until` (naive UTC): earlier buckets are closed."""
+    ts = int(until.timestamp())
+    return datetime.fromtimestamp(ts - ts % unit, UTC).replace(tzinfo=None)
+
+
 def _daily_counts(
-    session: Session, spec: TimeSeriesSpec, table: TableDef, cells: Sequence[Cell]
+    session: Session,
+    spec: TimeSeriesSpec,
+    table: TableDef,
+    cells: Sequence[Cell],
+    open_bucket: datetime,
 ) -> pl.DataFrame:
-    """(market, instrument, day, stored, filled) over the cells' time span."""
+    """(market, instrument, day, stored, filled) over the cells' time span, up to the bucket
+    open at `until`: rows stored after it must not make up for missing ones before it."""
     q = lambda c: store.quote(session, table, c)  # noqa: E731
     t, (m, i) = q(spec.time_column), (q(c) for c in spec.instrument_columns)
     activity = activity_column(table)
@@ -126,7 +143,7 @@ def _daily_counts(
         f"FROM {session.dialect.quote(table.name)} WHERE {t} >= %s AND {t} < %s AND {where} "
         f"GROUP BY {m}, {i}, DATE({t})"
     )
-    start, end = min(c.start for c in cells), max(c.end for c in cells)
+    start, end = min(c.start for c in cells), min(max(c.end for c in cells), open_bucket)
     rows = session.query(
         sql, [store.time_param(session, start), store.time_param(session, end), *params]
     )

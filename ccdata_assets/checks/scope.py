@@ -23,12 +23,15 @@ class Scope:
     limits: Thresholds
     window: CheckWindow
     now: datetime  # the platform clock (aware, UTC)
-    until: datetime  # periods closed by then are expected: the run's as_of, else now
+    until: datetime  # periods closed by then are expected (see `scope_for`)
 
 
 def scope_for(
     context: dg.AssetCheckExecutionContext, spec: TimeSeriesSpec, limits: Thresholds
 ) -> Scope:
+    """In an asset run, periods closed by the asset's own clock reading are expected; elsewhere
+    (the sweep) those closed a freshness threshold ago, since newer ones are the schedules' to
+    fetch and the freshness check's to judge."""
     now = clock.now()
     op = context.op_execution_context
     if op.has_partition_key or op.has_partition_key_range:
@@ -42,7 +45,7 @@ def scope_for(
         limits=limits,
         window=window,
         now=now,
-        until=run_as_of(context, dg.AssetKey(spec.name)) or now,
+        until=run_as_of(context, dg.AssetKey(spec.name)) or now - limits.freshness,
     )
 
 

@@ -158,9 +158,17 @@ def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaire
     # The repair sensor's view: the same partitions, the same counts.
     spec = next(s for s in TIME_SERIES if s.name == "spot_ohlcv_1m")
     now = datetime.fromisoformat(NOW).replace(tzinfo=UTC)
-    found = missing_periods(WarehouseResource.from_env().get(), spec, pair, [TODAY], now)
+    store = WarehouseResource.from_env().get()
+    found = missing_periods(store, spec, pair, [TODAY], now, settle=timedelta(0))
     assert {k: m.missing for k, m in found.items()} == {
         (TODAY, k): len(a) for k, a in absent.items()
+    }
+    # By default the newest periods (closed within the freshness threshold, 30m) are left to the
+    # schedules: minutes missing after 11:59 are not reported.
+    settled = missing_periods(store, spec, pair, [TODAY], now)
+    noon = datetime(2026, 6, 15, 12, 0)
+    assert {k: m.missing for k, m in settled.items()} == {
+        (TODAY, k): len([t for t in a if t < noon]) for k, a in absent.items()
     }
 
     assert meta(checks["outliers"])["outliers"] == spiked > 0
