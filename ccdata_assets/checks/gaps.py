@@ -50,24 +50,28 @@ def missing_periods(
     windows: Sequence[date],
     now: datetime,
     *,
-    settle: timedelta | None = None,
+    settle: timedelta = timedelta(0),
     sample: int = 5,
 ) -> dict[tuple[date, str], Missing]:
     """The partitions of `spec` that miss periods: {(window, instrument key): Missing}.
 
     `instruments` are instrument partition keys ("kraken:BTC-USD"), `windows` time partition keys
     as dates (day or month starts, as the asset's time dimension has them). Periods that closed
-    by `now - settle` are expected; `settle` defaults to the data set's freshness threshold, so
-    the newest periods, which the schedules are about to fetch, are not reported missing (pass
-    timedelta(0) to expect everything closed by `now`). Complete partitions are left out, so
-    iterating the result gives exactly the (window, instrument) partitions to re-materialise.
+    by `now - settle` are expected: pass a `settle` (or an earlier `now`) to leave the newest
+    periods, which the schedules are about to fetch, out; `settle_for(spec)` is the data set's
+    freshness threshold, what the checks leave out outside asset runs. Complete partitions are
+    left out, so iterating the result gives exactly the (window, instrument) partitions to
+    re-materialise.
     """
-    if settle is None:
-        settle = check_settings().for_time_series(spec).freshness
     cells = [cell(spec, w, InstrumentKey.parse(i)) for w in windows for i in instruments]
     with warehouse.connect() as session:
         found = survey(session, spec, cells, now - settle, sample)
     return {(c.window, c.instrument.key): m for c, m in zip(cells, found, strict=True) if m.missing}
+
+
+def settle_for(spec: TimeSeriesSpec) -> timedelta:
+    """How long after closing a period may still be on its way: the freshness threshold."""
+    return check_settings().for_time_series(spec).freshness
 
 
 def survey(

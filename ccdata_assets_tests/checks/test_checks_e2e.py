@@ -10,7 +10,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ccdata_assets.checks.gaps import missing_periods
+from ccdata_assets.checks.gaps import missing_periods, settle_for
 from ccdata_assets.datasets.catalog import (
     FUNDING_UNIVERSE,
     OPEN_INTEREST_UNIVERSE,
@@ -159,13 +159,12 @@ def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaire
     spec = next(s for s in TIME_SERIES if s.name == "spot_ohlcv_1m")
     now = datetime.fromisoformat(NOW).replace(tzinfo=UTC)
     store = WarehouseResource.from_env().get()
-    found = missing_periods(store, spec, pair, [TODAY], now, settle=timedelta(0))
+    found = missing_periods(store, spec, pair, [TODAY], now)
     assert {k: m.missing for k, m in found.items()} == {
         (TODAY, k): len(a) for k, a in absent.items()
     }
-    # By default the newest periods (closed within the freshness threshold, 30m) are left to the
-    # schedules: minutes missing after 11:59 are not reported.
-    settled = missing_periods(store, spec, pair, [TODAY], now)
+    # Settled by the freshness threshold (30m), minutes missing after 11:59 are left out.
+    settled = missing_periods(store, spec, pair, [TODAY], now, settle=settle_for(spec))
     noon = datetime(2026, 6, 15, 12, 0)
     assert {k: m.missing for k, m in settled.items()} == {
         (TODAY, k): len([t for t in a if t < noon]) for k, a in absent.items()
