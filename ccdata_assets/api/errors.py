@@ -37,22 +37,20 @@ class ApiError(Exception):
     def message(self) -> str:
         return str(self.args[0]) if self.args else ""
 
-    def _fields(self) -> dict[str, Any]:
-        """Constructor keyword arguments that rebuild this error (for pickling and retries)."""
-        return {
-            "message": self.message,
-            "status": self.status,
-            "param": self.param,
-            "path": self.path,
-            "api_message": self.api_message,
-        }
+    def __new__(cls, *args: Any, **kwargs: Any) -> ApiError:
+        # Keep the constructor's arguments: pickling and `with_attempts` rebuild from them, so
+        # the message is worded by the subclass again rather than copied.
+        error = super().__new__(cls, *args)
+        error._init = (args, kwargs)
+        return error
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self._fields()))
+        args, kwargs = self._init
+        return (_rebuild, (type(self), args, kwargs))
 
 
-def _rebuild(cls: type[ApiError], fields: dict[str, Any]) -> ApiError:
-    return cls(**fields)
+def _rebuild(cls: type[ApiError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> ApiError:
+    return cls(*args, **kwargs)
 
 
 def _where(path: str | None) -> str:
@@ -78,9 +76,6 @@ class ApiAuthError(ApiError):
             api_message=api_message,
         )
 
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "path": self.path, "api_message": self.api_message}
-
 
 class ApiBadRequestError(ApiError):
     """400: a parameter we sent is malformed or out of range; a bug in the caller, not transient."""
@@ -105,15 +100,6 @@ class ApiBadRequestError(ApiError):
             api_message=api_message,
         )
         self.values = values
-
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "param": self.param,
-            "values": self.values,
-            "status": self.status,
-            "path": self.path,
-            "api_message": self.api_message,
-        }
 
 
 _LISTINGS = {
@@ -148,15 +134,6 @@ class UnknownMarketOrInstrumentError(ApiError):
         )
         self.values = values
 
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "param": self.param,
-            "values": self.values,
-            "status": self.status,
-            "path": self.path,
-            "api_message": self.api_message,
-        }
-
 
 class HistoryStartsLaterError(ApiError):
     """404 because `to_ts` is before the instrument's first data: callers read it as "no rows"."""
@@ -182,14 +159,6 @@ class HistoryStartsLaterError(ApiError):
         self.first = first
         self.to_ts = to_ts
 
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "first": self.first,
-            "to_ts": self.to_ts,
-            "path": self.path,
-            "api_message": self.api_message,
-        }
-
 
 class _RetryableError(ApiError):
     """Transient failures: the client retries these and says how often it tried."""
@@ -202,7 +171,8 @@ class _RetryableError(ApiError):
 
     def with_attempts(self, attempts: int) -> _RetryableError:
         """The same error, re-worded to say how many attempts were made before giving up."""
-        return _rebuild(type(self), {**self._fields(), "attempts": attempts})  # type: ignore[return-value]
+        args, kwargs = self._init
+        return _rebuild(type(self), args, {**kwargs, "attempts": attempts})  # type: ignore[return-value]
 
 
 def _tries(attempts: int) -> str:
@@ -233,15 +203,6 @@ class ApiRateLimitedError(_RetryableError):
         )
         self.retry_after = retry_after
 
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "retry_after": self.retry_after,
-            "attempts": self.attempts,
-            "status": self.status,
-            "path": self.path,
-            "api_message": self.api_message,
-        }
-
 
 class ApiServerError(_RetryableError):
     """5xx, or a 200 whose body is not the JSON envelope: the API side is failing."""
@@ -266,15 +227,6 @@ class ApiServerError(_RetryableError):
         )
         self.detail = detail
 
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "attempts": self.attempts,
-            "path": self.path,
-            "api_message": self.api_message,
-            "detail": self.detail,
-        }
-
 
 class ApiUnreachableError(_RetryableError):
     """Timeouts and connection errors: nothing usable came back from `base_url`."""
@@ -296,14 +248,6 @@ class ApiUnreachableError(_RetryableError):
         )
         self.base_url = base_url
         self.reason = reason
-
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "path": self.path,
-        }
 
 
 _HISTORY_404 = re.compile(r"FIRST_\w*TIMESTAMP|No \w+ entries available on or before", re.I)
