@@ -76,7 +76,12 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
                 data_set=output.name,
                 partition_key=None,
             )
-            meta = {"source": api.source, "records": len(records), **stats}
+            meta = {
+                "source": api.source,
+                "records": len(records),
+                "api_fields_not_stored": sorted(parsed.unmapped),
+                **stats,
+            }
             yield dg.Output(
                 BatchStream([Batch(parsed.clean, parsed.quarantined)], metadata=lambda m=meta: m),
                 output_name=output.name,

@@ -110,6 +110,8 @@ def test_spot_instruments_sample() -> None:
     assert (row["base_asset_symbol"], row["quote_asset_id"]) == ("BTC", 5)
     assert row["instrument_status_on_exchange"] == "ACTIVE" and row["has_trades"] is True
     assert row["first_trade_datetime"] == datetime(2013, 10, 6, 21, 34, 15)
+    # Fields the legacy table has no column for are reported, not silently dropped.
+    assert "HISTO_SHARD" in parsed.unmapped and "MAPPED_INSTRUMENT" not in parsed.unmapped
 
 
 def test_spot_markets_sample() -> None:
