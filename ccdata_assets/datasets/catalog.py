@@ -126,6 +126,15 @@ def _per_exchange(settings: UniverseSettings, **params: str) -> list[dict[str, s
     return [{"market": exchange, **params} for exchange in settings.spot_exchanges]
 
 
+# The identity columns every exchange-instruments table shares (spot and futures).
+_INSTRUMENT_IDENTITY = {
+    "exchange_internal_name": "MARKET",
+    "mapped_instrument_symbol": "MAPPED_INSTRUMENT",
+    "api_instrument_type": "TYPE",
+    "instrument_status_on_exchange": "INSTRUMENT_STATUS",
+    "exchange_instrument_symbol_raw": "INSTRUMENT",
+}
+
 SPOT_INSTRUMENTS = SnapshotSpec(
     name="spot_instruments",
     group="spot",
@@ -138,11 +147,7 @@ SPOT_INSTRUMENTS = SnapshotSpec(
             table="cc_instruments_spot",
             key_fields=("MARKET", "MAPPED_INSTRUMENT"),
             fields={
-                "exchange_internal_name": "MARKET",
-                "mapped_instrument_symbol": "MAPPED_INSTRUMENT",
-                "api_instrument_type": "TYPE",
-                "instrument_status_on_exchange": "INSTRUMENT_STATUS",
-                "exchange_instrument_symbol_raw": "INSTRUMENT",
+                **_INSTRUMENT_IDENTITY,
                 "base_asset_symbol": "INSTRUMENT_MAPPING.BASE",
                 "base_asset_id": "INSTRUMENT_MAPPING.BASE_ID",
                 "quote_asset_symbol": "INSTRUMENT_MAPPING.QUOTE",
@@ -418,11 +423,7 @@ FUTURES_INSTRUMENTS = SnapshotSpec(
             table="cc_instruments_futures",
             key_fields=("MARKET", "MAPPED_INSTRUMENT"),
             fields={
-                "exchange_internal_name": "MARKET",
-                "mapped_instrument_symbol": "MAPPED_INSTRUMENT",
-                "api_instrument_type": "TYPE",
-                "instrument_status_on_exchange": "INSTRUMENT_STATUS",
-                "exchange_instrument_symbol_raw": "INSTRUMENT",
+                **_INSTRUMENT_IDENTITY,
                 **{
                     f"{name}_symbol": f"INSTRUMENT_MAPPING.{name.upper()}"
                     for name in (
