@@ -11,9 +11,8 @@ import contextlib
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
 Emit = Callable[[Any], Awaitable[None]]
 
 _DONE = object()

@@ -63,7 +63,7 @@ def parse_records(
     split = split_valid(typed, _schema(table_name, rules), rules)
     return Parsed(
         clean=split.clean,
-        quarantined=quarantine_rows(
+        quarantined=quarantine_frame(
             records, split.rejected, data_set=data_set, partition_key=partition_key
         ),
         unmapped=unmapped_fields(records, table, fields),
@@ -78,7 +78,7 @@ def unmapped_fields(
     return frozenset(set().union(*(record.keys() for record in records)) - taken)
 
 
-def quarantine_rows(
+def quarantine_frame(
     records: list[Mapping[str, Any]],
     rejected: pl.DataFrame,
     *,
