@@ -23,6 +23,7 @@ from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
     UniverseSettings,
     api_settings,
+    check_data_source,
     repair_settings,
     universe_settings,
     warehouse_settings,
@@ -52,8 +53,10 @@ def partitions_for(
 
 def build_definitions() -> dg.Definitions:
     settings = universe_settings()
-    warehouse = WarehouseResource.from_settings(warehouse_settings())
-    api = CCDataApiResource.from_settings(api_settings())
+    source, store = api_settings(), warehouse_settings()
+    check_data_source(source, store)
+    api = CCDataApiResource.from_settings(source)
+    warehouse = WarehouseResource.from_settings(store, data_source=source.source)
 
     snapshot_assets = [build_snapshot_asset(spec, settings) for spec in SNAPSHOTS]
     metadata_job = dg.define_asset_job(

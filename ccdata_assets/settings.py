@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote_plus, urlsplit
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 REAL_API_BASE_URL = "https://data-api.coindesk.com"
 INSTRUMENT_STATUSES = ("ACTIVE", "IGNORED", "RETIRED", "EXPIRED", "READY_FOR_DECOMMISSIONING")
@@ -25,24 +26,42 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and what to do."""
 
 
+SOURCES = ("api", "simulator")
+
+
 @dataclass(frozen=True)
 class ApiSettings:
+    """Where data comes from. `source` says what kind of data it is (real or simulated), which is
+    what a warehouse remembers; `base_url` None means the embedded simulator."""
+
     base_url: str | None  # None: start the embedded simulator
     api_key: str | None = field(default=None, repr=False)
     calls_per_second: float | None = None  # None: a default suited to the source
     calls_per_minute: int | None = None
+    source: str | None = None  # "api" (real data) or "simulator"; None: api when keyed
+    source_explicit: bool = False  # CCDATA_SOURCE was set
+
+    def __post_init__(self) -> None:
+        if self.source is None:
+            object.__setattr__(self, "source", "api" if self.api_key else "simulator")
 
     @property
     def embedded(self) -> bool:
         return self.base_url is None
 
     @property
+    def simulated(self) -> bool:
+        return self.source == "simulator"
+
+    @property
     def source_label(self) -> str:
         if self.embedded:
-            return "simulated (embedded simulator, no API key)"
+            return "simulated (embedded simulator)"
+        if self.simulated:
+            return f"simulated (simulator at {self.base_url})"
         if self.base_url == REAL_API_BASE_URL:
             return "real (CoinDesk Data API)"
-        return f"custom API at {self.base_url}"
+        return f"real (Data API at {self.base_url})"
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,11 @@ class WarehouseSettings:
     user: str = "root"
     password: str = field(default="", repr=False)
     local_dir: Path | None = None  # set when no server is configured
+    ssl_ca: str | None = None  # CA bundle: TLS is negotiated only when it is set
+    # Every wait has a limit; defaults suit a cloud SingleStore across a region.
+    connect_timeout: int = 10
+    read_timeout: int = 300  # the longest statement (a 50k-row upsert) plus headroom
+    write_timeout: int = 300
 
     @property
     def embedded(self) -> bool:
@@ -107,18 +131,54 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
         "calls_per_minute": _int(env, "CCDATA_CALLS_PER_MINUTE", 0, 1, 600_000) or None,
     }
     key = _get(env, "CCDATA_API_KEY")
-    base_url = _get(env, "DATA_API_BASE_URL")
-    if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-            raise ConfigError(
-                f"DATA_API_BASE_URL must be an http(s) URL without a query string, such as "
-                f"{REAL_API_BASE_URL}; put the key in CCDATA_API_KEY."
-            )
-        return ApiSettings(base_url=base_url.rstrip("/"), api_key=key, **pacing)
-    if key is not None:
-        return ApiSettings(base_url=REAL_API_BASE_URL, api_key=key, **pacing)
-    return ApiSettings(base_url=None, api_key=None, **pacing)
+    explicit = (_get(env, "CCDATA_SOURCE") or "").lower() or None
+    if explicit is not None and explicit not in SOURCES:
+        raise ConfigError(f"CCDATA_SOURCE must be api or simulator, got {explicit!r}.")
+    if explicit == "api" and key is None:
+        raise ConfigError(
+            "CCDATA_SOURCE=api needs CCDATA_API_KEY: set the key, or CCDATA_SOURCE=simulator "
+            "for simulated data."
+        )
+    source = explicit or ("api" if key else "simulator")
+    base_url = _base_url(_get(env, "DATA_API_BASE_URL"))
+    if base_url is None and source == "api":
+        base_url = REAL_API_BASE_URL
+    return ApiSettings(
+        base_url=base_url,
+        api_key=key,
+        source=source,
+        source_explicit=explicit is not None,
+        **pacing,
+    )
+
+
+def _base_url(raw: str | None) -> str | None:
+    """The URL shows in logs and metadata as the data's source, so it may carry no credentials."""
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            "DATA_API_BASE_URL must not contain credentials (user:password@): put the key in "
+            "CCDATA_API_KEY, which is never logged."
+        )
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigError(
+            f"DATA_API_BASE_URL must be an http(s) URL without a query string, such as "
+            f"{REAL_API_BASE_URL}; put the key in CCDATA_API_KEY."
+        )
+    return raw.rstrip("/")
+
+
+def check_data_source(api: ApiSettings, warehouse: WarehouseSettings) -> None:
+    """Simulated data goes into a real warehouse only when asked for by name: a key forgotten in
+    a secret manager must not fill production tables with simulated prices."""
+    if api.simulated and not warehouse.embedded and not api.source_explicit:
+        raise ConfigError(
+            f"The warehouse at {warehouse.host}:{warehouse.port} is a real server but "
+            "CCDATA_API_KEY is not set: set CCDATA_API_KEY to load real data, or set "
+            "CCDATA_SOURCE=simulator to fill it with simulated data on purpose."
+        )
 
 
 def warehouse_settings(env: Mapping[str, str] | None = None) -> WarehouseSettings:
@@ -127,7 +187,7 @@ def warehouse_settings(env: Mapping[str, str] | None = None) -> WarehouseSetting
     url = _get(env, "SINGLESTOREDB_URL")
     host = _get(env, "S2_HOST")
     if url is not None:
-        return _from_url(url, database if _get(env, "S2_DATABASE") else None)
+        return _from_url(url, database if _get(env, "S2_DATABASE") else None, env)
     if host is None:
         stray = [n for n in ("S2_PORT", "S2_USER", "S2_PASSWORD") if _get(env, n)]
         if stray:
@@ -143,10 +203,23 @@ def warehouse_settings(env: Mapping[str, str] | None = None) -> WarehouseSetting
         port=_int(env, "S2_PORT", 3306, 1, 65535),
         user=_get(env, "S2_USER") or "root",
         password=env.get("S2_PASSWORD", ""),
+        **_server_options(env),
     )
 
 
-def _from_url(url: str, database_override: str | None) -> WarehouseSettings:
+def _server_options(env: Mapping[str, str]) -> dict[str, Any]:
+    ssl_ca = _get(env, "S2_SSL_CA")
+    if ssl_ca is not None and not Path(ssl_ca).expanduser().is_file():
+        raise ConfigError(f"S2_SSL_CA must name a CA certificate file, and {ssl_ca!r} is not one.")
+    return {
+        "ssl_ca": str(Path(ssl_ca).expanduser()) if ssl_ca else None,
+        "connect_timeout": _int(env, "S2_CONNECT_TIMEOUT", 10, 1, 3600),
+        "read_timeout": _int(env, "S2_READ_TIMEOUT", 300, 1, 86_400),
+        "write_timeout": _int(env, "S2_WRITE_TIMEOUT", 300, 1, 86_400),
+    }
+
+
+def _from_url(url: str, database_override: str | None, env: Mapping[str, str]) -> WarehouseSettings:
     parts = urlsplit(url if "://" in url else f"mysql://{url}")
     if parts.scheme not in ("mysql", "singlestoredb", "singlestoredb+mysql") or not parts.hostname:
         raise ConfigError(
@@ -159,12 +232,19 @@ def _from_url(url: str, database_override: str | None) -> WarehouseSettings:
         raise ConfigError("SINGLESTOREDB_URL has a port that is not a number.") from None
     path_db = parts.path.lstrip("/") or None
     database = database_override or identifier("SINGLESTOREDB_URL database", path_db or "market")
+    options = parse_qs(parts.query)
+    if set(options) - {"ssl_ca"}:
+        raise ConfigError(
+            "SINGLESTOREDB_URL takes only ?ssl_ca=<file> as an option: set timeouts with "
+            "S2_CONNECT_TIMEOUT, S2_READ_TIMEOUT and S2_WRITE_TIMEOUT."
+        )
     return WarehouseSettings(
         database=database,
         host=parts.hostname,
         port=port,
         user=unquote_plus(parts.username or "root"),
         password=unquote_plus(parts.password or ""),
+        **_server_options({**env, "S2_SSL_CA": options["ssl_ca"][-1]} if options else env),
     )
 
 

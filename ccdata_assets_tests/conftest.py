@@ -73,6 +73,7 @@ def mysql_env(mysql_url: str, mysql_database: str) -> dict[str, str]:
         "S2_USER": parts.username or "root",
         "S2_PASSWORD": parts.password or "",
         "S2_DATABASE": mysql_database,
+        "CCDATA_SOURCE": "simulator",  # a real server with no key: simulated data on purpose
     }
 
 

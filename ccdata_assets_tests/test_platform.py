@@ -22,7 +22,7 @@ NOW = "2026-06-15T12:30:00"
 NOW_TS = int(datetime(2026, 6, 15, 12, 30, tzinfo=UTC).timestamp())
 TODAY = date(2026, 6, 15)
 PLATFORM_VARS = (
-    "CCDATA_API_KEY", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
+    "CCDATA_API_KEY", "CCDATA_SOURCE", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
     "S2_PASSWORD", "S2_DATABASE", "CCDATA_HOME", "CCDATA_SPOT_EXCHANGES", "CCDATA_TOP_N_ASSETS",
     "CCDATA_MIN_EXCHANGE_GRADE", "CCDATA_START_DATE", "CCDATA_NOW", "CCDATA_SIM_NOW",
 )  # fmt: skip
@@ -265,7 +265,9 @@ def test_api_key_never_reaches_logs_metadata_or_errors(platform, monkeypatch) ->
     failing runs, then every event Dagster stored, including the error's stack and cause."""
     secret = "sk-live-DO-NOT-LEAK-4242"
     with serve_in_thread(SimulatorConfig(require_api_key=True)) as api:
-        platform.reload(CCDATA_API_KEY=secret, DATA_API_BASE_URL=api.base_url)
+        platform.reload(
+            CCDATA_API_KEY=secret, DATA_API_BASE_URL=api.base_url, CCDATA_SOURCE="simulator"
+        )
         [known, *_] = platform.bootstrap()
         platform.instance.add_dynamic_partitions("spot_instruments", ["kraken:NOPE-USD"])
         month = date(2026, 6, 1)
@@ -278,7 +280,7 @@ def test_api_key_never_reaches_logs_metadata_or_errors(platform, monkeypatch) ->
             },
         )
     assert ok.success and not failed.success
-    assert output_metadata(ok, "spot_ohlcv_1d")["source"].startswith("custom API")
+    assert output_metadata(ok, "spot_ohlcv_1d")["source"].startswith("simulated (simulator at")
     stored = [
         repr(entry)
         for run in platform.instance.get_runs()

@@ -35,7 +35,13 @@ def main() -> None:
     start = (NOW - timedelta(days=365 * args.years)).date()
     os.environ.update({"CCDATA_NOW": NOW.isoformat(), "CCDATA_START_DATE": start.isoformat()})
     if args.mariadb:
-        os.environ.update({"S2_HOST": "127.0.0.1", "S2_DATABASE": f"ccdata_bench_{os.getpid()}"})
+        os.environ.update(
+            {
+                "S2_HOST": "127.0.0.1",
+                "S2_DATABASE": f"ccdata_bench_{os.getpid()}",
+                "CCDATA_SOURCE": "simulator",
+            }
+        )
     else:
         os.environ["CCDATA_HOME"] = tempfile.mkdtemp(prefix="ccdata-bench-")
 

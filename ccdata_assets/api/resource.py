@@ -30,10 +30,6 @@ SIMULATED_CALLS_PER_MINUTE = 2400
 SIMULATOR_PLACEHOLDER_KEY = "embedded-simulator-placeholder-key"
 
 
-def _source_label(base_url: str | None) -> str:
-    return ApiSettings(base_url=base_url).source_label
-
-
 class CCDataApiResource(ConfigurableResource):
     """CryptoCompare / CoinDesk Data API access: rate limit, concurrency, timeouts, retries."""
 
@@ -41,6 +37,11 @@ class CCDataApiResource(ConfigurableResource):
         default=None,
         description="Data API base URL, e.g. https://data-api.coindesk.com; "
         "unset = start the embedded simulator.",
+    )
+    data_source: str | None = Field(
+        default=None,
+        description="What kind of data base_url serves: api (real) or simulator; unset = api "
+        "when a key is given. The warehouse remembers it and refuses the other kind.",
     )
     api_key: str | None = Field(
         default=None,
@@ -81,21 +82,28 @@ class CCDataApiResource(ConfigurableResource):
             "calls_per_second": settings.calls_per_second,
             "calls_per_minute": settings.calls_per_minute,
         }
-        return cls(base_url=settings.base_url, api_key=key, **{**pacing, **overrides})
+        return cls(
+            base_url=settings.base_url,
+            data_source=settings.source,
+            api_key=key,
+            **{**pacing, **overrides},
+        )
 
     @property
     def embedded(self) -> bool:
         return self.base_url is None
 
     @property
-    def source(self) -> str:
-        """'simulated (embedded ...)', 'real (CoinDesk Data API)' or 'custom API at <url>'."""
-        return _source_label(self.base_url)
+    def kind(self) -> str:
+        """"api" or "simulator": what the warehouse's source marker records."""
+        if self.embedded:
+            return "simulator"
+        return self.data_source or ("api" if self.api_key else "simulator")
 
     @property
-    def source_label(self) -> str:
-        """Alias of `source`, matching `ApiSettings.source_label`."""
-        return self.source
+    def source(self) -> str:
+        """'simulated (embedded simulator)', 'real (CoinDesk Data API)' and the like."""
+        return ApiSettings(base_url=self.base_url, source=self.kind).source_label
 
     def _policy(self) -> dict[str, Any]:
         real = not self.embedded

@@ -11,15 +11,19 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import singlestoredb
+from singlestoredb.connection import build_params
 from singlestoredb.exceptions import Error as DriverError
+from singlestoredb.mysql.connection import Connection as MySQLProtocolConnection
 
 from ccdata_assets.settings import ConfigError, WarehouseSettings
 from ccdata_assets.warehouse.dialects import Dialect, detect
 
 BUSY_TIMEOUT_S = 60.0
-_ACCESS_DENIED = {1044, 1045, 1698}
+_ACCESS_DENIED = {1045, 1698}  # wrong user or password
+_DATABASE_DENIED = 1044  # the user may not use (or create) that database
 _UNKNOWN_DATABASE = 1049
+# Client-side errors of a connection that broke or stalled mid-statement (CR_* codes).
+CONNECTION_LOST = {2006, 2013, 2055}
 
 
 class WarehouseConnectionError(ConfigError):
@@ -73,15 +77,20 @@ def _open_server(settings: WarehouseSettings, local_infile: bool) -> Any:
             cur.execute(f"USE {Dialect.MYSQL.quote(settings.database)}")
         return conn
     except DriverError as exc:
+        if exc.errno != _DATABASE_DENIED:
+            raise _server_error(settings, exc) from None
         raise WarehouseConnectionError(
             f"Database {settings.database!r} does not exist on the warehouse at "
-            f"{settings.host}:{settings.port} and user {settings.user!r} cannot create it "
-            f"({_reason(settings, exc)}): set S2_DATABASE to an existing database."
+            f"{settings.host}:{settings.port} and user {settings.user!r} may not create it "
+            f"({_reason(settings, exc)}): create it, or set S2_DATABASE to an existing database."
         ) from None
 
 
 def _connect(settings: WarehouseSettings, local_infile: bool, database: str | None) -> Any:
-    return singlestoredb.connect(
+    """The client's own MySQL-protocol connection, as `singlestoredb.connect` builds it, plus the
+    read and write timeouts that only this class takes: without them a frozen server hangs a run
+    for ever."""
+    params = build_params(
         host=settings.host,
         port=settings.port,
         user=settings.user,
@@ -90,6 +99,11 @@ def _connect(settings: WarehouseSettings, local_infile: bool, database: str | No
         local_infile=local_infile,
         autocommit=True,  # explicit: the client's default differs from PyMySQL's
         parse_json=False,  # JSON columns come back as text on every backend
+        connect_timeout=settings.connect_timeout,
+        ssl_ca=settings.ssl_ca,
+    )
+    return MySQLProtocolConnection(
+        **params, read_timeout=settings.read_timeout, write_timeout=settings.write_timeout
     )
 
 
@@ -101,9 +115,30 @@ def _server_error(settings: WarehouseSettings, exc: DriverError) -> WarehouseCon
             f"({_reason(settings, exc)}): check S2_USER and S2_PASSWORD (or the credentials "
             "in SINGLESTOREDB_URL)."
         )
+    if exc.errno == _DATABASE_DENIED:
+        return WarehouseConnectionError(
+            f"User {settings.user!r} may not use database {settings.database!r} on the warehouse "
+            f"at {where}, or it does not exist and the user may not create it "
+            f"({_reason(settings, exc)}): create it and grant the user access, or set "
+            "S2_DATABASE to a database the user may use."
+        )
+    if exc.errno in CONNECTION_LOST:
+        return lost_connection(settings, exc)
     return WarehouseConnectionError(
         f"Cannot reach the warehouse at {where} ({_reason(settings, exc)}): check S2_HOST and "
         "S2_PORT (or SINGLESTOREDB_URL) and that the server is running."
+    )
+
+
+def lost_connection(settings: WarehouseSettings, exc: DriverError) -> WarehouseConnectionError:
+    """A server that stopped answering mid-statement: upserts are idempotent, so a re-run of the
+    same partitions completes the work with nothing lost or doubled."""
+    where = f"{settings.host}:{settings.port}"
+    return WarehouseConnectionError(
+        f"Lost the connection to the warehouse at {where} mid-statement, or it did not answer "
+        f"within {settings.read_timeout} s ({_reason(settings, exc)}): check that the server "
+        "is up, reachable and not overloaded (raise S2_READ_TIMEOUT for slower statements), "
+        "then re-run the run's partitions, which completes them."
     )
 
 

@@ -73,6 +73,7 @@ class WarehouseIOManager(ConfigurableIOManager):
         warehouse = self.warehouse.get()
         written = quarantined = 0
         with warehouse.connect() as session:
+            session.claim_source()  # before the first API call, not after the fetch
             session.ensure_table(table.name)
             for batch in batches:  # each batch is written as it arrives
                 written += session.upsert(table.name, batch.rows)

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
+from singlestoredb.exceptions import Error as DriverError
 
 from ccdata_assets.settings import WarehouseSettings, warehouse_settings
-from ccdata_assets.warehouse import dialects, writer
-from ccdata_assets.warehouse.connection import describe, open_connection
+from ccdata_assets.warehouse import dialects, source_marker, writer
+from ccdata_assets.warehouse.connection import (
+    CONNECTION_LOST,
+    describe,
+    lost_connection,
+    open_connection,
+)
 from ccdata_assets.warehouse.ddl import TableDef, load_table
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import prepare, typed
@@ -37,8 +43,10 @@ class Warehouse:
         *,
         local_infile: bool = True,
         chunk_rows: int = CHUNK_ROWS,
+        source: str | None = None,
     ) -> None:
         self.settings = settings or warehouse_settings()
+        self.source = source  # "api" or "simulator": what writes claim (source_marker)
         self.local_infile = local_infile
         self.chunk_rows = chunk_rows
         self.load_data_works: bool | None = None  # learnt on the first bulk write
@@ -56,8 +64,13 @@ class Warehouse:
         conn, dialect = open_connection(self.settings, local_infile=self.local_infile)
         try:
             yield Session(self, conn, dialect)
+        except DriverError as exc:
+            if exc.errno in CONNECTION_LOST:
+                raise lost_connection(self.settings, exc) from None
+            raise
         finally:
-            conn.close()
+            with suppress(Exception):  # a lost connection is closed already
+                conn.close()
 
     def ensure_table(self, name: str) -> TableDef:
         with self.connect() as session:
@@ -117,8 +130,14 @@ class Session:
             _ensured.add(key)
         return table
 
+    def claim_source(self) -> None:
+        """Refuse to write if the warehouse holds the other kind of data (real or simulated)."""
+        if self.warehouse.source is not None:
+            source_marker.claim(self, self.warehouse.source)
+
     def upsert(self, name: str, frame: pl.DataFrame) -> int:
         """Insert or update `frame`'s rows by primary key; returns the number of rows given."""
+        self.claim_source()
         table = self.ensure_table(name)
         now = datetime.now(UTC)
         for chunk in frame.iter_slices(self.warehouse.chunk_rows):
@@ -155,6 +174,10 @@ class Session:
         if not rows:
             return pl.DataFrame(schema=dict.fromkeys(names, pl.Null))
         return pl.DataFrame([list(r) for r in rows], schema=names, orient="row", strict=False)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """One statement (`%s` placeholders on every backend); the rows it returns, if any."""
+        return self._run(dialects.portable_sql(sql, self.dialect), params)[1]
 
     def _write(self, table: TableDef, frame: pl.DataFrame) -> None:
         if frame.is_empty():

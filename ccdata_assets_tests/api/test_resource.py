@@ -30,7 +30,7 @@ def test_no_base_url_starts_the_embedded_simulator_and_says_so() -> None:
 def test_base_url_talks_to_that_server_with_real_key_defaults() -> None:
     with serve_in_thread(sim_config()) as sim:
         resource = CCDataApiResource(base_url=sim.base_url, api_key=KEY, max_retries=1)
-        assert resource.source == f"custom API at {sim.base_url}"
+        assert resource.source == f"real (Data API at {sim.base_url})"
 
         async def main() -> dict:
             async with resource.open() as client:
@@ -70,5 +70,5 @@ def test_resource_works_in_a_dagster_asset(monkeypatch) -> None:
         resource = CCDataApiResource(base_url=sim.base_url, api_key=dg.EnvVar("CCDATA_API_KEY"))
         result = dg.materialize([markets], resources={"api": resource})
         assert result.success
-        assert seen["api_calls"] == 1 and seen["source"] == f"custom API at {sim.base_url}"
+        assert seen["api_calls"] == 1 and seen["source"] == f"real (Data API at {sim.base_url})"
         assert sim.stats.statuses[200] == 1  # the env var's key was accepted

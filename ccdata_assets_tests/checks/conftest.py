@@ -29,6 +29,7 @@ def platform(request, tmp_path_factory, mysql_url) -> Iterator[Platform]:
             "S2_USER": parts.username or "root",
             "S2_PASSWORD": parts.password or "",
             "S2_DATABASE": database,
+            "CCDATA_SOURCE": "simulator",
         }
     else:
         env = {"CCDATA_HOME": str(tmp_path_factory.mktemp("ccdata"))}
@@ -56,7 +57,9 @@ def platform(request, tmp_path_factory, mysql_url) -> Iterator[Platform]:
 def faulty_api(platform: Platform, faults: FaultConfig) -> Iterator[None]:
     """Point the platform at a simulator with `faults` over HTTP, then back at the embedded one."""
     with serve_in_thread(SimulatorConfig(faults=faults)) as sim:
-        platform.reload(DATA_API_BASE_URL=sim.base_url, CCDATA_API_KEY="test-key")
+        platform.reload(
+            DATA_API_BASE_URL=sim.base_url, CCDATA_API_KEY="test-key", CCDATA_SOURCE="simulator"
+        )
         try:
             yield
         finally:
