@@ -55,6 +55,13 @@ def test_singlestore_url_with_percent_encoded_password() -> None:
         ({"S2_PASSWORD": "x"}, "S2_PASSWORD"),
         ({"S2_DATABASE": "market; DROP TABLE x"}, "S2_DATABASE"),
         ({"SINGLESTOREDB_URL": "http://db:9000/market"}, "SINGLESTOREDB_URL"),
+        ({"SINGLESTOREDB_URL": "mysql://db/market?read_timeout=5"}, "S2_READ_TIMEOUT"),
+        ({"DATA_API_BASE_URL": "https://user:pw@data-api.example"}, "CCDATA_API_KEY"),
+        ({"CCDATA_SOURCE": "production"}, "CCDATA_SOURCE"),
+        ({"CCDATA_SOURCE": "api"}, "CCDATA_API_KEY"),
+        ({"S2_HOST": "db", "S2_SSL_CA": "/nonexistent/ca.pem"}, "S2_SSL_CA"),
+        ({"S2_HOST": "db", "S2_READ_TIMEOUT": "0"}, "S2_READ_TIMEOUT"),
+        ({"S2_HOST": "db", "S2_CONNECT_TIMEOUT": "soon"}, "S2_CONNECT_TIMEOUT"),
     ],
 )
 def test_bad_connection_settings_name_themselves(env, setting) -> None:
@@ -88,3 +95,32 @@ def test_bad_settings_stop_the_code_location_loading(monkeypatch) -> None:
     monkeypatch.setenv("S2_PORT", "not-a-port")
     with pytest.raises(ConfigError, match="S2_PORT must be a whole number"):
         build_definitions()
+
+
+def test_credentials_in_the_api_url_are_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigError) as error:
+        api_settings({"DATA_API_BASE_URL": "https://user:hunter2@data-api.example"})
+    assert "hunter2" not in str(error.value) and "CCDATA_API_KEY" in str(error.value)
+
+
+def test_the_data_source_is_explicit_or_follows_the_key() -> None:
+    assert api_settings({}).source == "simulator"
+    assert api_settings({"CCDATA_API_KEY": "k"}).source == "api"
+    keyed_sim = api_settings({"CCDATA_API_KEY": "k", "CCDATA_SOURCE": "simulator"})
+    assert keyed_sim.simulated and keyed_sim.embedded and keyed_sim.source_explicit
+    standalone = api_settings({"DATA_API_BASE_URL": "http://127.0.0.1:8765"})
+    assert standalone.simulated and standalone.source_label.startswith("simulated (simulator at")
+
+
+def test_warehouse_timeouts_and_tls_have_defaults_and_overrides(tmp_path) -> None:
+    default = warehouse_settings({"S2_HOST": "db"})
+    assert (default.connect_timeout, default.read_timeout, default.write_timeout) == (10, 300, 300)
+    assert default.ssl_ca is None
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    tuned = warehouse_settings(
+        {"S2_HOST": "db", "S2_READ_TIMEOUT": "30", "S2_SSL_CA": str(ca), "S2_WRITE_TIMEOUT": "9"}
+    )
+    assert (tuned.read_timeout, tuned.write_timeout, tuned.ssl_ca) == (30, 9, str(ca))
+    from_url = warehouse_settings({"SINGLESTOREDB_URL": f"mysql://u:p@svc:3306/market?ssl_ca={ca}"})
+    assert from_url.ssl_ca == str(ca) and from_url.host == "svc"

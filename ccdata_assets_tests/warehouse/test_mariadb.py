@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from singlestoredb.exceptions import OperationalError
 from ccdata_assets.settings import WarehouseSettings, warehouse_settings
 from ccdata_assets.warehouse import Warehouse, WarehouseConnectionError
 from ccdata_assets.warehouse.writer import retry_locks
+from ccdata_assets_tests.conftest import _connect
 
 from .test_warehouse import NASTY, candles
 
@@ -107,6 +109,35 @@ def test_connection_errors_are_one_sentence_without_the_password(
     message = str(info.value)
     assert all(f in message for f in fragments), message
     assert "s3cr3t" not in message and info.value.__cause__ is None
+    assert message.count(". ") == 0 and message.endswith(".")
+
+
+@pytest.fixture
+def limited_user(mysql_url: str) -> Iterator[tuple[str, str]]:
+    """A MariaDB user that may log in but use no database (error 1044 on any other)."""
+    user, password = f"ccdata_limited_{uuid.uuid4().hex[:6]}", "Limited-Pw-123"
+    hosts = ("localhost", "127.0.0.1", "%")
+    with _connect() as conn, conn.cursor() as cur:
+        for host in hosts:
+            cur.execute(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY '{password}'")
+    try:
+        yield user, password
+    finally:
+        with _connect() as conn, conn.cursor() as cur:
+            for host in hosts:
+                cur.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
+
+
+def test_a_database_the_user_may_not_use_or_create_is_not_called_a_wrong_password(
+    mysql_env: dict[str, str], limited_user: tuple[str, str]
+) -> None:
+    user, password = limited_user
+    env = {**mysql_env, "S2_USER": user, "S2_PASSWORD": password, "S2_DATABASE": "ccdata_nope"}
+    with pytest.raises(WarehouseConnectionError) as info:
+        Warehouse(warehouse_settings(env)).read("cc_assets")
+    message = str(info.value)
+    assert f"User {user!r} may not use database 'ccdata_nope'" in message, message
+    assert "S2_DATABASE" in message and "S2_PASSWORD" not in message and password not in message
     assert message.count(". ") == 0 and message.endswith(".")
 
 
