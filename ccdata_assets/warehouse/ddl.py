@@ -1,5 +1,8 @@
 """Table definitions parsed from `sql/tables/*.sql`, the single source of truth for structure.
 
+The top-level `sql/` folder is installed as the package `ccdata_assets.sql` (pyproject.toml), so
+the files are read with importlib.resources and load the same from a checkout, a wheel or an image.
+
 The files are SingleStore DDL in a deliberately tiny style so they can be parsed without a SQL
 parser: one `CREATE TABLE IF NOT EXISTS` per file, one backticked column per line, then
 `PRIMARY KEY`, `SHARD KEY` and `SORT KEY` lines. Anything else is a parse error, so a clause the
@@ -11,13 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import polars as pl
 
 from ccdata_assets.settings import ConfigError
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SQL_DIR: Traversable = files("ccdata_assets.sql")  # the repo's sql/, installed as package data
 TABLES_DIR = SQL_DIR / "tables"
 QUARANTINE_TEMPLATE = SQL_DIR / "quarantine.sql"
 QUARANTINE_SUFFIX = "_quarantine"
@@ -140,7 +144,8 @@ def _validate(table: TableDef, source: str) -> None:
 
 def table_names() -> tuple[str, ...]:
     """The data tables: one per file in sql/tables."""
-    return tuple(sorted(p.stem for p in TABLES_DIR.glob("*.sql")))
+    names = (p.name.removesuffix(".sql") for p in TABLES_DIR.iterdir() if p.name.endswith(".sql"))
+    return tuple(sorted(names))
 
 
 def load_table(name: str) -> TableDef:
@@ -152,7 +157,7 @@ def load_table(name: str) -> TableDef:
             f"{name!r} is not a warehouse table: table names are the files in {TABLES_DIR} "
             f"(such as {table_names()[0]!r}) or those names followed by {QUARANTINE_SUFFIX!r}."
         )
-    return _parse_file(TABLES_DIR / f"{name}.sql")
+    return _parse_file(name)
 
 
 def quarantine_table(name: str) -> TableDef:
@@ -162,14 +167,15 @@ def quarantine_table(name: str) -> TableDef:
 
 
 @cache
-def _parse_file(path: Path) -> TableDef:
-    table = parse_table(path.read_text(), str(path))
-    if table.name != path.stem:
-        raise ValueError(f"{path}: creates {table.name!r}, but the file name says {path.stem!r}.")
+def _parse_file(name: str) -> TableDef:
+    path = TABLES_DIR / f"{name}.sql"
+    table = parse_table(path.read_text(encoding="utf-8"), str(path))
+    if table.name != name:
+        raise ValueError(f"{path}: creates {table.name!r}, but the file name says {name!r}.")
     return table
 
 
 @cache
 def _parse_quarantine(name: str) -> TableDef:
-    text = QUARANTINE_TEMPLATE.read_text().replace("{table}", name)
+    text = QUARANTINE_TEMPLATE.read_text(encoding="utf-8").replace("{table}", name)
     return parse_table(text, str(QUARANTINE_TEMPLATE))
