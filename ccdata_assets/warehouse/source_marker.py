@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ccdata_assets.warehouse.warehouse import Session
 
 SOURCES = {"api": "real data from the Data API", "simulator": "simulated data"}
+CLAIM_SQL = "INSERT INTO ccdata_source (id, source) VALUES (1, %s)"
+HELD_SQL = "SELECT source FROM ccdata_source WHERE id = 1"
 _claimed: set[tuple[str, str]] = set()
 _lock = threading.Lock()
 
@@ -40,14 +42,14 @@ def claim(session: Session, source: str) -> None:
         return
     table = marker_table()
     session.execute(dialects.create_table_sql(table, session.dialect))
-    held = _held(session, table)
+    held = _held(session)
     if held is None:
         try:
-            session.execute(f"INSERT INTO {table.name} (id, source) VALUES (1, %s)", [source])
+            session.execute(CLAIM_SQL, [source])
         except Exception as exc:  # another process claimed it first: read what it wrote
-            if _held(session, table) is None:
+            if _held(session) is None:
                 raise exc
-        held = _held(session, table)
+        held = _held(session)
     if held != source:
         raise SourceMismatchError(
             f"The {location} holds {SOURCES.get(held or '', held)}, so {SOURCES[source]} is "
@@ -58,6 +60,6 @@ def claim(session: Session, source: str) -> None:
         _claimed.add((location, source))
 
 
-def _held(session: Session, table: TableDef) -> str | None:
-    rows = session.execute(f"SELECT source FROM {table.name} WHERE id = 1")
+def _held(session: Session) -> str | None:
+    rows = session.execute(HELD_SQL)
     return str(rows[0][0]) if rows else None

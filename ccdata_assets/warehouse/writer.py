@@ -49,8 +49,8 @@ def upsert_load_data(
             raise
         except RuntimeError as exc:  # the client refuses a server's file request by itself
             raise LoadDataRefused(str(exc)) from None
-        cur.execute("SHOW WARNINGS LIMIT 3")
-        if warnings := cur.fetchall():
+        cur.execute("SHOW WARNINGS")  # SingleStore documents no LIMIT clause on it
+        if warnings := cur.fetchall()[:3]:
             raise ValueError(
                 f"LOAD DATA into the staging table for {table.name} warned: {warnings}"
             )
