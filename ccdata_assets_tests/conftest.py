@@ -81,3 +81,76 @@ def mysql_env(mysql_url: str, mysql_database: str) -> dict[str, str]:
 def local_env(tmp_path: Path) -> dict[str, str]:
     """Environment settings that point the platform at an embedded warehouse in a temp dir."""
     return {"CCDATA_HOME": str(tmp_path / "ccdata")}
+
+
+# PostgreSQL, for the production instance (deploy/dagster.yaml); psycopg2 comes with
+# dagster-postgres.
+TEST_POSTGRES_HOST, TEST_POSTGRES_PORT = "127.0.0.1", 5432
+
+
+def _postgres_execute(user: str, statement: str) -> None:
+    """One statement on the maintenance database, outside a transaction (CREATE/DROP DATABASE)."""
+    import psycopg2
+
+    conn = psycopg2.connect(
+        host=TEST_POSTGRES_HOST,
+        port=TEST_POSTGRES_PORT,
+        user=user,
+        dbname="postgres",
+        connect_timeout=5,
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def _postgres_user() -> str | None:
+    for user in ("postgres", "root"):
+        try:
+            _postgres_execute(user, "SELECT 1")
+            return user
+        except Exception:
+            continue
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_user() -> str:
+    """A role that may create databases on 127.0.0.1:5432; no server fails the run with what to do."""
+    user = _postgres_user()
+    if user is None:
+        subprocess.run(
+            ["bash", str(REPO / "scripts" / "ensure-postgres.sh"), "--no-install"],
+            check=False,
+            capture_output=True,
+        )
+        user = _postgres_user()
+    if user is None:
+        pytest.fail(
+            f"No PostgreSQL lets user postgres or root in at {TEST_POSTGRES_HOST}:"
+            f"{TEST_POSTGRES_PORT} without a password: run scripts/ensure-postgres.sh to install "
+            "and start one.",
+            pytrace=False,
+        )
+    return user
+
+
+@pytest.fixture
+def postgres_database(postgres_user: str) -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database, as the DAGSTER_PG_* variables deploy/dagster.yaml reads;
+    dropped afterwards, even with connections still open."""
+    name = f"ccdata_test_{uuid.uuid4().hex[:10]}"
+    _postgres_execute(postgres_user, f'CREATE DATABASE "{name}"')
+    try:
+        yield {
+            "DAGSTER_PG_USERNAME": postgres_user,
+            "DAGSTER_PG_PASSWORD": "",
+            "DAGSTER_PG_HOST": TEST_POSTGRES_HOST,
+            "DAGSTER_PG_PORT": str(TEST_POSTGRES_PORT),
+            "DAGSTER_PG_DB": name,
+        }
+    finally:
+        _postgres_execute(postgres_user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
