@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -191,7 +192,11 @@ def create_app(config: SimulatorConfig) -> web.Application:
         asset_path(symbol)
     clock = clock_for(config)
     state = AppState(config=config, clock=clock)
-    state.limiter = RateLimiter(config.rate_limit_per_second, config.rate_limit_per_minute)
+    state.limiter = RateLimiter(
+        config.rate_limit_per_second,
+        config.rate_limit_per_minute,
+        config.rate_limit_clock or time.time,
+    )
     if config.page_cache_mb > 0:
         state.pages = PageCache(config.page_cache_mb * 1024 * 1024)
     app = web.Application(middlewares=[gateway])

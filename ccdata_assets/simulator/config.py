@@ -37,6 +37,10 @@ class SimulatorConfig:
     require_api_key: bool = True
     rate_limit_per_second: int = 50
     rate_limit_per_minute: int = 3000
+    # What the rate-limit windows count by (epoch s). None = the wall clock, as a real quota
+    # does; never the simulated "now", which a pinned run holds still. Tests pass a fixed or
+    # hand-stepped clock so that which window a request lands in is not left to chance.
+    rate_limit_clock: Callable[[], float] | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
     page_cache_mb: int = 128  # closed history pages kept in memory; 0 disables
 

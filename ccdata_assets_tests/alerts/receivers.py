@@ -67,7 +67,7 @@ def webhook_receiver(path: str) -> Iterator[Webhook]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    assert ready.wait(10), "webhook receiver did not start"
+    assert ready.wait(60), "webhook receiver did not start"  # generous: a loaded machine
     try:
         yield hook
     finally:
@@ -126,6 +126,7 @@ def smtp_receiver(user: str, password: str) -> Iterator[Mailbox]:
         authenticator=authenticate,
         auth_require_tls=False,
         auth_required=True,
+        ready_timeout=60,  # aiosmtpd's default 5 s is tight on a loaded 2-core machine
     )
     controller.start()
     try:

@@ -25,11 +25,19 @@ FAST: dict[str, Any] = {
 }
 
 
-def sim_config(per_second: int = 1000, per_minute: int = 60_000, **faults: Any) -> SimulatorConfig:
+def sim_config(
+    per_second: int = 1000,
+    per_minute: int = 60_000,
+    window_at: float | None = None,
+    **faults: Any,
+) -> SimulatorConfig:
+    """`window_at` holds the simulator's rate-limit clock at that instant, so every request lands
+    in the same 1 s and 60 s windows however long the test takes (None: the wall clock)."""
     return SimulatorConfig(
         now=NOW,
         rate_limit_per_second=per_second,
         rate_limit_per_minute=per_minute,
+        rate_limit_clock=None if window_at is None else (lambda: window_at),
         faults=FaultConfig(**faults),
     )
 

@@ -2,7 +2,9 @@
 
 The simulator counts calls per wall-clock second (like the real quota) and answers 429 past its
 limit, so "no 429 at the server" is the assertion; each test has a control that sends faster and
-does get refused, proving the server would have caught an overrun.
+does get refused, proving the server would have caught an overrun. The controls hold the server's
+rate-limit clock still, so the whole burst lands in one window and the refusals are exact rather
+than dependent on where the wall-clock second boundaries fall.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 
 from ccdata_assets.api import ApiRateLimitedError, CCDataClient
 from ccdata_assets.simulator import serve
-from ccdata_assets_tests.api._support import KEY, run, sim_config
+from ccdata_assets_tests.api._support import KEY, NOW, run, sim_config
 
 MARKETS = "/spot/v1/markets"
 
@@ -38,11 +40,12 @@ def test_calls_per_second_keeps_every_server_second_under_its_limit() -> None:
             )
             assert (answered, refused) == (20, 0)
             assert sim.stats.rate_limited == 0 and sim.stats.calls[MARKETS] == 20
-        async with serve(sim_config(per_second=10)) as sim:  # control: no client-side limit
+        # Control: no client-side limit, one server second: 10 answered, 10 refused.
+        async with serve(sim_config(per_second=10, window_at=NOW + 0.5)) as sim:
             _, refused = await burst(
                 sim.base_url, 20, calls_per_second=1000, calls_per_minute=60_000
             )
-            assert refused > 0 and sim.stats.rate_limited == refused
+            assert refused == 10 and sim.stats.rate_limited == refused
 
     run(main())
 
@@ -55,11 +58,12 @@ def test_calls_per_minute_paces_calls_too() -> None:
                 sim.base_url, 6, calls_per_second=1000, calls_per_minute=150
             )
             assert (answered, refused) == (6, 0) and sim.stats.rate_limited == 0
-        async with serve(sim_config(per_second=3)) as sim:  # control
+        # Control: unpaced, one server second: 3 answered, 3 refused.
+        async with serve(sim_config(per_second=3, window_at=NOW + 0.5)) as sim:
             _, refused = await burst(
                 sim.base_url, 6, calls_per_second=1000, calls_per_minute=60_000
             )
-            assert refused > 0
+            assert refused == 3 and sim.stats.rate_limited == refused
 
     run(main())
 
