@@ -2,9 +2,10 @@
 `dagster api grpc`, `dagster-daemon run` reading deploy/workspace.yaml, a MariaDB warehouse.
 
 After one scripted metadata run, the daemon's instrument sensors add the universes and launch
-their history fills on their own; the queue runs several at once under the ccdata_api pool, all
-succeed, and the warehouse then holds exactly what the simulator serves for the partitions the
-instance says were materialised.
+their history fills on their own. The ccdata_api pool is closed (0 slots, as an operator pauses
+API use) until four runs are in progress at once, which none can leave while its API step waits,
+then opened at 1; every run succeeds, and the warehouse then holds exactly what the simulator
+serves for the partitions the instance says were materialised.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ BIN = REPO / ".venv" / "bin"
 NOW = "2026-01-01T00:40:00"
 NOW_TS = int(datetime(2026, 1, 1, 0, 40, tzinfo=UTC).timestamp())
 START_DATE = "2025-10-01"
+POOL = "ccdata_api"
 STARTUP_SECONDS = 120
 RUNS_SECONDS = 300
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
@@ -166,6 +168,23 @@ def wait_for_runs(
         time.sleep(1)
 
 
+def wait_for_started(instance: dg.DagsterInstance, count: int, logs: list[Path]) -> None:
+    """Until `count` runs are STARTED at once (their API steps waiting on the closed pool)."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        started = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+        if len(started) >= count:
+            return
+        time.sleep(1)
+    states = sorted(
+        f"{r.dagster_run.job_name}:{r.dagster_run.status.value}" for r in instance.get_run_records()
+    )
+    pytest.fail(
+        f"{count} runs were not in progress at once within {STARTUP_SECONDS}s (runs: {states}).\n"
+        + "\n".join(tail(p) for p in logs)
+    )
+
+
 def peak_overlap(records: list[dg.RunRecord]) -> int:
     """Most runs STARTED and not yet finished at one instant, from the stored start/end times."""
     edges = sorted(
@@ -289,19 +308,26 @@ def test_daemon_on_postgres_runs_history_fills_concurrently_into_the_warehouse(
         timeout=STARTUP_SECONDS,
     )
     assert metadata.returncode == 0, metadata.stdout[-3000:] + metadata.stderr[-3000:]
-    daemon_log = launch(
-        "daemon",
-        [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "deploy" / "workspace.yaml")],
-        env,
-    )
 
     for name in postgres_database:
         monkeypatch.setenv(name, postgres_database[name])
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        instance.event_log_storage.set_concurrency_slots(POOL, 0)
+        daemon_log = launch(
+            "daemon",
+            [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "deploy" / "workspace.yaml")],
+            env,
+        )
+        logs = [daemon_log, code_log]
+        wait_for_started(instance, 4, logs)
+        assert not any(
+            instance.get_materialized_partitions(dg.AssetKey(spec.name)) for spec in TIME_SERIES
+        ), "an API step ran while the ccdata_api pool had no slot"
+        instance.event_log_storage.set_concurrency_slots(POOL, 1)
         jobs = {f"{spec.name}_job" for spec in TIME_SERIES}
-        records = wait_for_runs(instance, jobs | {"metadata_job"}, [daemon_log, code_log])
+        records = wait_for_runs(instance, jobs | {"metadata_job"}, logs)
         fills = [r for r in records if r.dagster_run.tags.get("dagster/sensor_name")]
         assert {r.dagster_run.job_name for r in fills} == jobs
         peak = peak_overlap(records)
