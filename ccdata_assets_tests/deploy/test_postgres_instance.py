@@ -10,6 +10,7 @@ serves for the partitions the instance says were materialised.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -79,14 +80,17 @@ def launch(tmp_path: Path) -> Iterator[Callable[[str, list[str], dict[str, str]]
 
     yield start
     for process, log in reversed(started):
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+        signal_group(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+        signal_group(process.pid, signal.SIGKILL)  # whatever of the group is left, run workers too
+        process.wait(timeout=30)
         log.close()
+
+
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group has exited
+        os.killpg(pid, sig)
 
 
 def platform_env(
@@ -261,9 +265,9 @@ def simulator_truth(spec: TimeSeriesSpec, partition_keys: set[str], base_url: st
 @pytest.mark.slow
 def test_daemon_on_postgres_runs_history_fills_concurrently_into_the_warehouse(
     tmp_path: Path,
-    launch: Callable[[str, list[str], dict[str, str]], Path],
     mysql_env: dict[str, str],
     postgres_database: dict[str, str],
+    launch: Callable[[str, list[str], dict[str, str]], Path],  # stopped before the databases go
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     home = tmp_path / "dagster_home"
