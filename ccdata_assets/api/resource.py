@@ -95,7 +95,7 @@ class CCDataApiResource(ConfigurableResource):
 
     @property
     def kind(self) -> str:
-        """"api" or "simulator": what the warehouse's source marker records."""
+        """The kind of data, api or simulator: what the warehouse's source marker records."""
         if self.embedded:
             return "simulator"
         return self.data_source or ("api" if self.api_key else "simulator")
