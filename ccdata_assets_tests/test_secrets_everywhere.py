@@ -18,13 +18,14 @@ from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import range_tags
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets_tests.conftest import _connect
+from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job
 
 API_KEY = "sk-live-APIKEY-7731"
 DB_PASSWORD = "S2+Pw@8842:x"  # characters a URL must percent-encode
 WEBHOOK_TOKEN = "T0SECRET/B0SECRET/HOOK-5521"
 SMTP_PASSWORD = "Smtp-Pw-9913"
 SECRETS = (API_KEY, DB_PASSWORD, quote(DB_PASSWORD, safe=""), WEBHOOK_TOKEN, SMTP_PASSWORD)
-QUIET = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
+DEBUG_LOGS = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
 
 
 @pytest.fixture
@@ -67,10 +68,7 @@ def test_no_secret_reaches_logs_events_metadata_or_config(
             "CCDATA_ALERT_SMTP_TO": "ops@example.com",
             "CCDATA_ALERT_SMTP_USER": "alerts",
             "CCDATA_ALERT_SMTP_PASSWORD": SMTP_PASSWORD,
-            "CCDATA_NOW": "2026-06-15T12:30:00",
-            "CCDATA_START_DATE": "2026-01-01",
-            "CCDATA_SPOT_EXCHANGES": "kraken",
-            "CCDATA_TOP_N_ASSETS": "2",
+            **SMALL_UNIVERSE,
         }.items():
             monkeypatch.setenv(name, value)
         defs, instance = build_definitions(), dg.DagsterInstance.ephemeral()
@@ -81,12 +79,7 @@ def test_no_secret_reaches_logs_events_metadata_or_config(
             ("spot_ohlcv_1d_job", range_tags(month, month, ["kraken:BTC-USD"])),
             ("spot_ohlcv_1d_job", range_tags(month, month, ["kraken:NOPE-USD"])),  # fails: 404
         ]
-        results = [
-            defs.resolve_job_def(job).execute_in_process(
-                instance=instance, tags=tags, run_config=QUIET, raise_on_error=False
-            )
-            for job, tags in runs
-        ]
+        results = [run_job(defs, instance, job, tags, DEBUG_LOGS) for job, tags in runs]
     assert [r.success for r in results] == [True, True, False]
 
     out, err = capfd.readouterr()

@@ -14,12 +14,11 @@ from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import range_tags
 from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse.warehouse import Warehouse
+from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job, step_error
 from ccdata_assets_tests.warehouse.tcp_proxy import FaultyProxy, faulty_proxy
 
-NOW = "2026-06-15T12:30:00"
 MAY = date(2026, 5, 1)
 INSTRUMENT = "kraken:BTC-USD"
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @pytest.fixture
@@ -30,28 +29,10 @@ def proxied(mysql_env: dict[str, str], monkeypatch) -> Iterator[FaultyProxy]:
             **mysql_env,
             "S2_PORT": str(proxy.port),
             "S2_READ_TIMEOUT": "3",
-            "CCDATA_NOW": NOW,
-            "CCDATA_START_DATE": "2026-01-01",
-            "CCDATA_SPOT_EXCHANGES": "kraken",
-            "CCDATA_TOP_N_ASSETS": "2",
+            **SMALL_UNIVERSE,
         }.items():
             monkeypatch.setenv(name, value)
         yield proxy
-
-
-def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str, tags=None):
-    return defs.resolve_job_def(job).execute_in_process(
-        instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET
-    )
-
-
-def _failure(result: dg.ExecuteInProcessResult) -> str:
-    """The platform's own message under Dagster's "error while handling output" wrapper."""
-    [failure, *_] = [e for e in result.all_events if e.is_step_failure]
-    error = failure.step_failure_data.error
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
 
 
 @pytest.mark.parametrize("mode", ["freeze", "cut"])
@@ -59,25 +40,25 @@ def test_a_frozen_or_lost_warehouse_fails_the_run_in_one_sentence_and_a_rerun_co
     proxied: FaultyProxy, mysql_env: dict[str, str], mode: str
 ) -> None:
     defs, instance = build_definitions(), dg.DagsterInstance.ephemeral()
-    assert _run(defs, instance, "metadata_job").success
+    assert run_job(defs, instance, "metadata_job").success
     instance.add_dynamic_partitions("spot_instruments", [INSTRUMENT])
     tags = range_tags(MAY, MAY, [INSTRUMENT])
 
     proxied.arm(b"LOAD DATA", mode)  # the first bulk write of the candles
-    failed = _run(defs, instance, "spot_ohlcv_1d_job", tags)
+    failed = run_job(defs, instance, "spot_ohlcv_1d_job", tags)
     assert proxied.triggered.is_set() and not failed.success
-    kind, message = _failure(failed).split(": ", 1)
+    kind, message = step_error(failed).split(": ", 1)
     assert kind.endswith("WarehouseConnectionError")
     assert message.startswith(f"Lost the connection to the warehouse at 127.0.0.1:{proxied.port}")
     assert "within 3 s" in message and "S2_READ_TIMEOUT" in message and "re-run" in message
     assert message.count(". ") == 0 and message.endswith(".")
 
     proxied.heal()
-    assert _run(defs, instance, "spot_ohlcv_1d_job", tags).success
+    assert run_job(defs, instance, "spot_ohlcv_1d_job", tags).success
     direct = Warehouse(warehouse_settings(mysql_env))
     stored = direct.read("cc_ohlcv_spot_1d_raw").sort("datetime")
     assert stored.height == 31  # every closed day of May, once
     assert stored["datetime"].dt.day().to_list() == list(range(1, 32))
-    assert _run(defs, instance, "spot_ohlcv_1d_job", tags).success  # and again: nothing doubles
+    assert run_job(defs, instance, "spot_ohlcv_1d_job", tags).success  # and again: nothing doubles
     again = direct.read("cc_ohlcv_spot_1d_raw").sort("datetime")
     assert again.drop("collected_at").equals(stored.drop("collected_at"))

@@ -15,8 +15,8 @@ from ccdata_assets.settings import ConfigError, warehouse_settings
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.source_marker import SourceMismatchError
 from ccdata_assets.warehouse.warehouse import Warehouse
+from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job, step_error
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 ROW = pl.DataFrame({"asset_id": [7], "snapshot_ts": [datetime(2026, 1, 1)]})
 
 
@@ -55,42 +55,24 @@ def test_real_rows_are_refused_before_any_api_call_into_a_simulated_warehouse(
 ) -> None:
     """Filled by the embedded simulator, then pointed at an API with a key: the run fails at
     the warehouse's marker, the table keeps its rows and the API is never asked for candles."""
-    for name, value in {
-        **mysql_env,
-        "CCDATA_NOW": "2026-06-15T12:30:00",
-        "CCDATA_START_DATE": "2026-01-01",
-        "CCDATA_SPOT_EXCHANGES": "kraken",
-        "CCDATA_TOP_N_ASSETS": "2",
-    }.items():
+    for name, value in {**mysql_env, **SMALL_UNIVERSE}.items():
         monkeypatch.setenv(name, value)
     instance = dg.DagsterInstance.ephemeral()
     defs = build_definitions()
     tags = range_tags(date(2026, 5, 1), date(2026, 5, 1), ["kraken:BTC-USD"])
     instance.add_dynamic_partitions("spot_instruments", ["kraken:BTC-USD"])
-    for job in ("metadata_job", "spot_ohlcv_1d_job"):
-        run = defs.resolve_job_def(job).execute_in_process(
-            instance=instance, tags=tags if job != "metadata_job" else {}, run_config=QUIET
-        )
-        assert run.success
+    assert run_job(defs, instance, "metadata_job").success
+    assert run_job(defs, instance, "spot_ohlcv_1d_job", tags).success
     stored = Warehouse(warehouse_settings(mysql_env)).read("cc_ohlcv_spot_1d_raw")
 
     with serve_in_thread(SimulatorConfig(require_api_key=True)) as api:
         monkeypatch.delenv("CCDATA_SOURCE")
         monkeypatch.setenv("CCDATA_API_KEY", "sk-live-key")
         monkeypatch.setenv("DATA_API_BASE_URL", api.base_url)
-        refused = (
-            build_definitions()
-            .resolve_job_def("spot_ohlcv_1d_job")
-            .execute_in_process(
-                instance=instance, tags=tags, run_config=QUIET, raise_on_error=False
-            )
-        )
+        refused = run_job(build_definitions(), instance, "spot_ohlcv_1d_job", tags)
         history_calls = sum(n for path, n in api.stats.calls.items() if "historical" in path)
     assert not refused.success and history_calls == 0
-    [failure] = [e for e in refused.all_events if e.is_step_failure]
-    error = failure.step_failure_data.error
-    while error.cause is not None:
-        error = error.cause
-    assert "SourceMismatchError" in error.message and "holds simulated data" in error.message
+    message = step_error(refused)
+    assert "SourceMismatchError" in message and "holds simulated data" in message
     after = Warehouse(warehouse_settings(mysql_env)).read("cc_ohlcv_spot_1d_raw")
     assert after.height == stored.height == 31
