@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export CCDATA_HOME ?= $(CURDIR)/.ccdata
 PORT ?= 3000
+METRICS_PORT ?= 9108
 
-.PHONY: install run test lint benchmark
+.PHONY: install run test lint benchmark metrics
 
 install: $(VENV)/.installed
 
@@ -28,6 +29,9 @@ test: install  ## lint, then every test (a real MariaDB is required; this starts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+metrics: install  ## Prometheus metrics at http://127.0.0.1:$(METRICS_PORT)/metrics, health at /health
+	$(BIN)/python -m ccdata_assets.metrics --port $(METRICS_PORT)
 
 benchmark: install
 	$(BIN)/python scripts/benchmark_backfill.py
