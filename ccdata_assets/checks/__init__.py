@@ -21,6 +21,10 @@ partitions (the daily sweep, "Execute checks" in the UI) takes the recent window
 Checks run in every run of their asset (an asset job's selection includes its checks) and in the
 daily `data_quality_checks` job. What each check is: `kinds.py`; thresholds: `settings.py`
 (CCDATA_CHECKS_FILE).
+
+Dry runs (run tag `ccdata/dry_run=true`) skip every check: the run wrote nothing, so the checks
+would only re-judge stored rows (and raise alerts about them), and reading a table must not
+create it. The UI shows the checks as not executed in such a run.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the check functions' annotations
@@ -39,6 +43,7 @@ from ccdata_assets.checks.results import Targets, emit, guarded
 from ccdata_assets.checks.scope import scope_for
 from ccdata_assets.checks.settings import CheckSettings, Thresholds, check_settings
 from ccdata_assets.datasets.spec import SnapshotSpec, TimeSeriesSpec
+from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 __all__ = [
@@ -154,6 +159,8 @@ def _series_op(
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.AssetCheckEvaluation]:
+        if _skipped_as_dry_run(context):
+            return
         scope, targets = scope_for(context, spec, limits), Targets(context)
         with warehouse.get().connect() as session:
             for kind in kinds:
@@ -181,6 +188,8 @@ def _snapshot_op(snapshot: SnapshotSpec, settings: CheckSettings) -> dg.AssetChe
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.AssetCheckEvaluation]:
+        if _skipped_as_dry_run(context):
+            return
         targets = Targets(context)
         with warehouse.get().connect() as session:
             for check, severity, run in items:
@@ -189,6 +198,15 @@ def _snapshot_op(snapshot: SnapshotSpec, settings: CheckSettings) -> dg.AssetChe
                     yield from emit(context, targets, check, severity, verdict)
 
     return _checks
+
+
+def _skipped_as_dry_run(context: dg.AssetCheckExecutionContext) -> bool:
+    if not is_dry_run(context.run.tags):
+        return False
+    context.log.info(
+        f"Dry run ({DRY_RUN_TAG}=true): nothing was written, so these checks are skipped."
+    )
+    return True
 
 
 def _names(time_series: Sequence[TimeSeriesSpec], snapshots: Sequence[SnapshotSpec]) -> list[str]:

@@ -50,14 +50,26 @@ def claim(session: Session, source: str) -> None:
             if _held(session) is None:
                 raise exc
         held = _held(session)
+    _refuse_mismatch(session, held, source)
+    with _lock:
+        _claimed.add((location, source))
+
+
+def refuse_other(session: Session, source: str) -> None:
+    """Refuse `source` if the (existing) marker names the other kind; never claims (dry runs)."""
+    held = _held(session)
+    if held is not None:
+        _refuse_mismatch(session, held, source)
+
+
+def _refuse_mismatch(session: Session, held: str | None, source: str) -> None:
+    location = session.warehouse.location
     if held != source:
         raise SourceMismatchError(
             f"The {location} holds {SOURCES.get(held or '', held)}, so {SOURCES[source]} is "
             f"refused: use another warehouse (S2_DATABASE, SINGLESTOREDB_URL or CCDATA_HOME) "
             f"for {SOURCES[source]}, or set CCDATA_SOURCE/CCDATA_API_KEY to match it."
         )
-    with _lock:
-        _claimed.add((location, source))
 
 
 def _held(session: Session) -> str | None:

@@ -8,6 +8,7 @@ update and their defaults on insert.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -25,6 +26,7 @@ from ccdata_assets.warehouse.connection import (
     describe,
     lost_connection,
     open_connection,
+    sqlite_path,
 )
 from ccdata_assets.warehouse.ddl import TableDef, load_table
 from ccdata_assets.warehouse.dialects import Dialect
@@ -60,10 +62,15 @@ class Warehouse:
         return self.settings.database
 
     @contextmanager
-    def connect(self) -> Iterator[Session]:
-        conn, dialect = open_connection(self.settings, local_infile=self.local_infile)
+    def connect(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session; `read_only` (dry runs) never creates or changes a table, and a missing
+        embedded file is read as an empty warehouse instead of being created."""
+        if read_only and self.settings.embedded and not sqlite_path(self.settings).exists():
+            conn, dialect = sqlite3.connect(":memory:"), Dialect.SQLITE
+        else:
+            conn, dialect = open_connection(self.settings, local_infile=self.local_infile)
         try:
-            yield Session(self, conn, dialect)
+            yield Session(self, conn, dialect, read_only=read_only)
         except DriverError as exc:
             if exc.errno in CONNECTION_LOST:
                 raise lost_connection(self.settings, exc) from None
@@ -102,15 +109,21 @@ class Warehouse:
 
 @dataclass
 class Session:
-    """One open connection and what it has learnt (dialect, staging tables)."""
+    """One open connection and what it has learnt (dialect, staging tables).
+
+    A `read_only` session refuses every write (a dry run's safety net) and reads a missing table
+    as an empty one.
+    """
 
     warehouse: Warehouse
     connection: Any
     dialect: Dialect
     _stages: set[str] = field(default_factory=set)
+    read_only: bool = False
 
     def ensure_table(self, name: str) -> TableDef:
         """Create the table if missing and add DDL columns it lacks (additive migration)."""
+        self._refuse_if_read_only(f"create or migrate {name}")
         table = load_table(name)
         key = (self.warehouse.location, table.name)
         if key in _ensured:
@@ -131,12 +144,22 @@ class Session:
         return table
 
     def claim_source(self) -> None:
-        """Refuse to write if the warehouse holds the other kind of data (real or simulated)."""
-        if self.warehouse.source is not None:
-            source_marker.claim(self, self.warehouse.source)
+        """Refuse to write if the warehouse holds the other kind of data (real or simulated);
+        read-only, refuse the same way without claiming an unmarked warehouse."""
+        if self.warehouse.source is None:
+            return
+        if self.read_only:
+            if self.table_exists(source_marker.marker_table().name):
+                source_marker.refuse_other(self, self.warehouse.source)
+            return
+        source_marker.claim(self, self.warehouse.source)
+
+    def table_exists(self, name: str) -> bool:
+        return bool(self._run(dialects.existing_columns_sql(self.dialect), [name])[1])
 
     def upsert(self, name: str, frame: pl.DataFrame) -> int:
         """Insert or update `frame`'s rows by primary key; returns the number of rows given."""
+        self._refuse_if_read_only(f"write rows into {name}")
         self.claim_source()
         table = self.ensure_table(name)
         now = datetime.now(UTC)
@@ -155,7 +178,12 @@ class Session:
         columns: Sequence[str] | None = None,
     ) -> pl.DataFrame:
         """Rows with start <= time_column < end and matching `equals` (zipped lists), typed."""
-        table = self.ensure_table(name)
+        if self.read_only:
+            table = load_table(name)
+            if not self.table_exists(name):
+                return typed(table, list(columns or table.column_names), [])
+        else:
+            table = self.ensure_table(name)
         columns = list(columns or table.column_names)
         sql, params = select_sql(
             table,
@@ -178,6 +206,10 @@ class Session:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """One statement (`%s` placeholders on every backend); the rows it returns, if any."""
         return self._run(dialects.portable_sql(sql, self.dialect), params)[1]
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise RuntimeError(f"A read-only session (a dry run) may not {what}.")
 
     def _write(self, table: TableDef, frame: pl.DataFrame) -> None:
         if frame.is_empty():
