@@ -38,6 +38,8 @@ class ApiSettings:
     api_key: str | None = field(default=None, repr=False)
     calls_per_second: float | None = None  # None: a default suited to the source
     calls_per_minute: int | None = None
+    # The shared rate budget's store; may hold a Redis password, so never in repr.
+    rate_limit_url: str | None = field(default=None, repr=False)
     source: str | None = None  # "api" (real data) or "simulator"; None: api when keyed
     source_explicit: bool = False  # CCDATA_SOURCE was set
 
@@ -129,6 +131,7 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
     pacing = {
         "calls_per_second": _int(env, "CCDATA_CALLS_PER_SECOND", 0, 1, 10_000) or None,
         "calls_per_minute": _int(env, "CCDATA_CALLS_PER_MINUTE", 0, 1, 600_000) or None,
+        "rate_limit_url": rate_limit_url(env),
     }
     key = _get(env, "CCDATA_API_KEY")
     explicit = (_get(env, "CCDATA_SOURCE") or "").lower() or None
@@ -150,6 +153,26 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
         source_explicit=explicit is not None,
         **pacing,
     )
+
+
+RATE_LIMIT_SCHEMES = ("sqlite", "redis", "rediss")
+
+
+def rate_limit_url(env: Mapping[str, str] | None = None) -> str:
+    """Where every process keeps the account's shared rate budget: CCDATA_RATE_LIMIT_URL, else
+    a SQLite file under CCDATA_HOME (one machine). The URL may hold a password: never echoed."""
+    env = os.environ if env is None else env
+    raw = _get(env, "CCDATA_RATE_LIMIT_URL")
+    if raw is None:
+        home = Path(_get(env, "CCDATA_HOME") or str(Path.home() / ".ccdata")).expanduser()
+        return f"sqlite:///{home / 'rate_budget.sqlite'}"
+    scheme = urlsplit(raw).scheme
+    if scheme not in RATE_LIMIT_SCHEMES or raw.rstrip("/") in ("sqlite:", "sqlite://"):
+        raise ConfigError(
+            "CCDATA_RATE_LIMIT_URL must be sqlite:///path/to/file or redis://host:6379/0, got "
+            f"a URL with {scheme + ':' if scheme else 'no'} scheme."
+        )
+    return raw
 
 
 def _base_url(raw: str | None) -> str | None:

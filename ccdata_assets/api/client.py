@@ -1,13 +1,16 @@
 """`CCDataClient`: one aiohttp session per run, rate-limited, bounded, retried, key-safe.
 
-Per attempt: wait out any quota pause announced by `X-RateLimit-Remaining-All`, take a
-concurrency slot (semaphore), then a rate-limiter slot (aiolimiter), then send the request.
-Retries (tenacity) sleep outside the slot, honouring `Retry-After` when the server sends one.
+Per attempt: take a concurrency slot (semaphore), then a call from the account's shared
+`RateBudget` (budget.py: a sliding-window log in SQLite or Redis that every run and process on
+the account draws from, and a shared pause), then send the request. Retries (tenacity) sleep
+outside the slot, honouring `Retry-After` when the server sends one.
 
-Rate limiting is deliberately smooth (no bursts): each aiolimiter bucket holds one call and drains
-at the configured rate, so calls are spaced 1/rate apart and no 1 s window ever holds more than
-`calls_per_second` calls, nor any 60 s window more than `calls_per_minute`. A bucket as large as
-the limit would allow twice the limit in a window straddling a burst.
+`calls_per_second` / `calls_per_minute` are the account's totals: no 1 s window holds more than
+`calls_per_second` calls from all processes together, nor any 60 s window more than
+`calls_per_minute`. Calls are spaced 1/calls_per_second apart rather than sent in bursts (a
+burst reaches the server spread over tens of ms, and the next one could land in the same server
+second; see `budget.bucket_rates`); the sliding windows are the hard guarantee. A 429 or an
+exhausted quota window (`X-RateLimit-Remaining-All`) seen by any process pauses all of them.
 
 Caveat: aiohttp itself resends an idempotent request once, without asking us, when a kept-alive
 connection turns out to be closed (RFC 9112 §9.3.1). Such a resend is not in `stats.calls` and
@@ -24,6 +27,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -33,7 +37,6 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -42,6 +45,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from ccdata_assets.api.budget import MEMORY_URL, RateBudget, account_id, open_budget
 from ccdata_assets.api.errors import (
     ApiError,
     ApiRateLimitedError,
@@ -138,6 +142,7 @@ class CCDataClient:
         backoff_max_seconds: float = 30.0,
         max_retry_after_seconds: float = 120.0,
         source: str | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         if calls_per_second <= 0 or calls_per_minute <= 0:
             raise ValueError("calls_per_second and calls_per_minute must be positive.")
@@ -153,14 +158,15 @@ class CCDataClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._timeout_seconds = timeout_seconds
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        # One-call buckets = evenly spaced calls; see the module docstring.
-        self._per_second = AsyncLimiter(1, 1.0 / calls_per_second)
-        self._per_minute = AsyncLimiter(1, 60.0 / calls_per_minute)
+        # No budget given: one private to this client (tests, one-off scripts).
+        self._owns_budget = budget is None
+        self.budget = budget or open_budget(
+            MEMORY_URL, account_id(self.base_url, api_key), calls_per_second, calls_per_minute
+        )
         self._backoff = wait_exponential_jitter(
             initial=backoff_initial_seconds, max=backoff_max_seconds, jitter=backoff_initial_seconds
         )
         self._max_retry_after = max_retry_after_seconds
-        self._paused_until = 0.0  # loop time before which no call starts (exhausted quota)
 
     def __repr__(self) -> str:
         return f"CCDataClient(source={self.source!r}, calls={self.stats.calls})"
@@ -174,7 +180,16 @@ class CCDataClient:
         limit = max(int(policy.get("max_concurrency", 8)), 1)
         connector = aiohttp.TCPConnector(limit=limit)
         async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
-            yield cls(session, base_url, api_key, **policy)
+            client = cls(session, base_url, api_key, **policy)
+            try:
+                yield client
+            finally:
+                client.close_budget()
+
+    def close_budget(self) -> None:
+        """Close the budget if this client made it (a given budget belongs to its opener)."""
+        if self._owns_budget:
+            self.budget.close()
 
     # -- public -------------------------------------------------------------------------------
 
@@ -217,13 +232,14 @@ class CCDataClient:
             await self._acquire()
             self.stats.calls += 1
             started = time.monotonic()
+            sent_at = time.time()
             try:
                 async with self._session.get(
                     url, params=query, headers=headers, timeout=self._timeout, allow_redirects=False
                 ) as resp:
                     status = resp.status
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                    self._note_quota(resp.headers)
+                    self._note_quota(resp.headers, sent_at)
                     raw = await resp.read()
             except TimeoutError:
                 reason = f"no answer within {self._timeout_seconds:g} s"
@@ -244,6 +260,7 @@ class CCDataClient:
             body = None
         if status == 429:
             self.stats.rate_limited += 1
+            self._pause_all(retry_after, "a 429 answer")
         if status >= 300:  # redirects are not followed: the key must not travel elsewhere
             err = body.get("Err") if isinstance(body, dict) else None
             raise error_from_data_api(
@@ -257,6 +274,7 @@ class CCDataClient:
             error = error_from_min_api(body, path=path, retry_after=retry_after, clean=self._redact)
             if isinstance(error, ApiRateLimitedError):
                 self.stats.rate_limited += 1
+                self._pause_all(retry_after, "a rate-limit answer")
             raise error
         if "Data" not in body:
             if path.lstrip("/").startswith("data/"):
@@ -267,25 +285,33 @@ class CCDataClient:
     # -- rate limiting ------------------------------------------------------------------------
 
     async def _acquire(self) -> None:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        pause = self._paused_until - started
-        if pause > 0:
-            await asyncio.sleep(pause)
-        await self._per_minute.acquire()
-        await self._per_second.acquire()
-        self.stats.limiter_wait_seconds += loop.time() - started
+        started = time.monotonic()
+        await self.budget.acquire()
+        self.stats.limiter_wait_seconds += time.monotonic() - started
 
-    def _note_quota(self, headers: Mapping[str, str]) -> None:
-        """Pause new calls when a window's remaining count hits 0 (capped at the retry cap)."""
+    def _note_quota(self, headers: Mapping[str, str], sent_at: float) -> None:
+        """Pause every process on the account when a window's remaining count hits 0."""
         reset = exhausted_window_reset(headers)
         if reset is None:
             return
-        pause = min(max(reset, 0.0), self._max_retry_after)
-        until = asyncio.get_running_loop().time() + pause
-        if until > self._paused_until:
-            log.info("Data API quota window exhausted; pausing new calls for %.1f s", pause)
-            self._paused_until = until
+        if reset <= 1.0:
+            # The header rounds up to whole seconds, and the quota's windows are clock-aligned:
+            # the used-up 1 s window is the one the request reached, so it reopens at the first
+            # wall-clock second after it was sent (often already past: then no pause at all).
+            # Timing from the answer would hold everyone a whole second whenever an answer
+            # crossed a second boundary. Were the windows not aligned, the next call's 429 and
+            # its Retry-After would pause everyone instead.
+            reset = math.floor(sent_at) + 1.0 - time.time()
+        self._pause_all(reset, "an exhausted quota window")
+
+    def _pause_all(self, seconds: float | None, why: str) -> None:
+        """Hold new calls on this account in every process, for at most the retry cap."""
+        if seconds is None or seconds <= 0:
+            return
+        pause = min(seconds, self._max_retry_after)
+        if pause > self.budget.paused_for():
+            log.info("Data API: %s; pausing new calls on this account for %.1f s", why, pause)
+        self.budget.pause(pause)
 
     # -- retry policy -------------------------------------------------------------------------
 

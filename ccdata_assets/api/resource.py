@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from ccdata_assets.api.budget import MEMORY_URL, account_id, open_budget
 from ccdata_assets.api.client import CCDataClient
-from ccdata_assets.settings import ApiSettings
+from ccdata_assets.settings import ApiSettings, rate_limit_url
 
 # Free Data API key (2025 to Jan 2026, reference §0.4): 20/s, 300/min, 3 000/h, 7 500/day.
-# Real defaults keep half the per-second and 80 % of the per-minute budget, leaving room for a
-# sensor or a second run on the same key; hour/day windows are handled through the
+# The limits are the account's totals, shared by every run through the rate budget (budget.py).
+# Real defaults keep half the per-second and 80 % of the per-minute budget, leaving room for
+# anything else on the key (a notebook, another tool); hour/day windows are handled through the
 # X-RateLimit-Remaining-All pause and 429 Retry-After, not budgeted up front.
 REAL_CALLS_PER_SECOND = 10.0
 REAL_CALLS_PER_MINUTE = 240
@@ -51,13 +54,22 @@ class CCDataApiResource(ConfigurableResource):
     )
     calls_per_second: float | None = Field(
         default=None,
-        description=f"Client-side cap per second; unset = {REAL_CALLS_PER_SECOND:g} for a real "
+        description=f"Account-wide cap per second, shared by all runs; unset = "
+        f"{REAL_CALLS_PER_SECOND:g} for a real "
         f"API (free key allows 20), {SIMULATED_CALLS_PER_SECOND:g} for the embedded simulator.",
     )
     calls_per_minute: int | None = Field(
         default=None,
-        description=f"Client-side cap per minute; unset = {REAL_CALLS_PER_MINUTE} for a real "
+        description=f"Account-wide cap per minute, shared by all runs; unset = "
+        f"{REAL_CALLS_PER_MINUTE} for a real "
         f"API (free key allows 300), {SIMULATED_CALLS_PER_MINUTE} for the embedded simulator.",
+    )
+    rate_limit_url: str | None = Field(
+        default=None,
+        repr=False,
+        description="Where the account's shared rate budget lives: sqlite:///path or "
+        "redis://host:port/db; unset = CCDATA_RATE_LIMIT_URL, else a SQLite file under "
+        "CCDATA_HOME. The embedded simulator's budget stays in memory.",
     )
     max_concurrency: int = Field(default=8, description="Requests in flight at once.")
     timeout_seconds: float = Field(default=30.0, description="Total timeout per request.")
@@ -81,6 +93,7 @@ class CCDataApiResource(ConfigurableResource):
         pacing = {
             "calls_per_second": settings.calls_per_second,
             "calls_per_minute": settings.calls_per_minute,
+            "rate_limit_url": _url_config(settings.rate_limit_url),
         }
         return cls(
             base_url=settings.base_url,
@@ -135,10 +148,27 @@ class CCDataApiResource(ConfigurableResource):
                 base_url, key = handle.base_url, SIMULATOR_PLACEHOLDER_KEY
             else:
                 base_url, key = self.base_url, self.api_key
+            policy = self._policy()
+            # The embedded simulator is this run's alone, so is its budget.
+            url = MEMORY_URL if self.embedded else (self.rate_limit_url or rate_limit_url())
+            budget = open_budget(
+                url,
+                account_id(base_url, key),
+                policy["calls_per_second"],
+                policy["calls_per_minute"],
+            )
+            stack.callback(budget.close)
             client = await stack.enter_async_context(
-                CCDataClient.connect(base_url, key, source=self.source, **self._policy())
+                CCDataClient.connect(base_url, key, source=self.source, budget=budget, **policy)
             )
             yield client
+
+
+def _url_config(url: str | None) -> Any:
+    """A budget URL with a password goes in as EnvVar, so the UI shows the name, not the URL."""
+    if url and urlsplit(url).password:
+        return EnvVar("CCDATA_RATE_LIMIT_URL")
+    return url
 
 
 __all__ = ["CCDataApiResource"]

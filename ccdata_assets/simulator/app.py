@@ -125,6 +125,7 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
     """Everything the real gateway does around a handler, in the order it matters."""
     state = request.app[STATE]
     state.stats.total += 1
+    state.stats.arrivals.append((time.time(), request.path_qs))
     state.stats.calls[request.path] += 1
     state.requests_seen += 1
     response = await _inject_faults(request, state)

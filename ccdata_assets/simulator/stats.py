@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
+
+ARRIVALS_KEPT = 100_000
 
 
 @dataclass
@@ -17,6 +19,9 @@ class SimulatorStats:
     status_429: int = 0  # HTTP 429 responses (rate limit and injected)
     rate_limited: int = 0  # calls refused by the rate limiter (Data API 429 + Min API Type 99)
     page_cache_hits: int = 0  # history pages served from the closed-page cache
+    # (wall-clock arrival, path and query) of the latest requests, oldest first, so tests can
+    # count any window of the server's own log (rate limits across client processes).
+    arrivals: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=ARRIVALS_KEPT))
 
     def reset(self) -> None:
         self.calls.clear()
@@ -26,3 +31,4 @@ class SimulatorStats:
         self.status_429 = 0
         self.rate_limited = 0
         self.page_cache_hits = 0
+        self.arrivals.clear()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from ccdata_assets.api import ApiRateLimitedError, CCDataClient
 from ccdata_assets.simulator import serve
 from ccdata_assets_tests.api._support import KEY, NOW, run, sim_config
@@ -50,20 +52,19 @@ def test_calls_per_second_keeps_every_server_second_under_its_limit() -> None:
     run(main())
 
 
-def test_calls_per_minute_paces_calls_too() -> None:
-    # 150/min = one call every 0.4 s, so no wall-clock second can hold more than 3.
+def test_calls_per_minute_is_the_minute_total_not_a_pace() -> None:
+    # 5 a minute: the five go at once (the window has room), the sixth waits for the minute.
+    # The server would take the sixth (its own minute limit is far higher), so only the
+    # client's budget keeps it out.
     async def main() -> None:
-        async with serve(sim_config(per_second=3)) as sim:
-            answered, refused = await burst(
-                sim.base_url, 6, calls_per_second=1000, calls_per_minute=150
-            )
-            assert (answered, refused) == (6, 0) and sim.stats.rate_limited == 0
-        # Control: unpaced, one server second: 3 answered, 3 refused.
-        async with serve(sim_config(per_second=3, window_at=NOW + 0.5)) as sim:
-            _, refused = await burst(
-                sim.base_url, 6, calls_per_second=1000, calls_per_minute=60_000
-            )
-            assert refused == 3 and sim.stats.rate_limited == refused
+        async with serve(sim_config(per_second=1000)) as sim:
+            async with CCDataClient.connect(
+                sim.base_url, KEY, max_retries=0, calls_per_second=1000, calls_per_minute=5
+            ) as client:
+                await asyncio.gather(*(client.get(MARKETS, {"market": "kraken"}) for _ in range(5)))
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(client.get(MARKETS, {"market": "kraken"}), 2.0)
+            assert sim.stats.calls[MARKETS] == 5 and sim.stats.rate_limited == 0
 
     run(main())
 
