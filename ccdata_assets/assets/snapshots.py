@@ -1,7 +1,9 @@
 """Snapshot spec -> unpartitioned (multi-)asset: fetch the endpoint once, write each table.
 
 One endpoint can feed several tables (the asset top list fills `cc_assets` and
-`cc_asset_market_data`), so each spec is a multi-asset fetched once per run.
+`cc_asset_market_data`), so each spec is a multi-asset fetched once per run. In a dry run (run
+tag `ccdata/dry_run=true`) it yields no outputs, so nothing is written or materialised: each
+table's rows are validated and counted by `dry_run.observe`, one observation per asset.
 """
 
 import asyncio
@@ -18,7 +20,9 @@ from ccdata_assets.datasets.parse import parse_records
 from ccdata_assets.datasets.spec import SnapshotSpec
 from ccdata_assets.settings import UniverseSettings
 from ccdata_assets.warehouse.batches import Batch, BatchStream
+from ccdata_assets.warehouse.dry_run import is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
+from ccdata_assets.warehouse.resource import WarehouseResource
 
 
 async def fetch_payloads(
@@ -45,12 +49,16 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
             io_manager_key="warehouse_io_manager",
             metadata={**table_metadata(output.table), "api_path": spec.path},
             kinds={"polars", "singlestore"},
+            is_required=False,  # a dry run yields no output: nothing materialised
         )
         for output in spec.outputs
     }
 
     @dg.multi_asset(name=spec.name, outs=outs, group_name=spec.group, pool="ccdata_api")
-    def _snapshot(context: AssetExecutionContext, api: CCDataApiResource):
+    def _snapshot(
+        context: AssetExecutionContext, api: CCDataApiResource, warehouse: WarehouseResource
+    ):
+        dry_run = is_dry_run(context.run.tags)  # a bad tag is refused before any API call
         retrieved = clock.now()
         stats: dict[str, Any] = {}
 
@@ -82,10 +90,14 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
                 "api_fields_not_stored": sorted(parsed.unmapped),
                 **stats,
             }
-            yield dg.Output(
-                BatchStream([Batch(parsed.clean, parsed.quarantined)], metadata=lambda m=meta: m),
-                output_name=output.name,
+            stream = BatchStream(
+                [Batch(parsed.clean, parsed.quarantined)], metadata=lambda m=meta: m
             )
+            if dry_run:
+                key = context.asset_key_for_output(output.name)
+                yield from observe(context, warehouse.get(), key, output.table, stream)
+            else:
+                yield dg.Output(stream, output_name=output.name)
 
     return _snapshot
 

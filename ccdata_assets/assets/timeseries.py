@@ -5,11 +5,15 @@ many dates x one instrument). Every instrument's dates become spans, every span 
 ceil(points / limit) API pages, and a fixed pool of workers fetches the pages concurrently, as
 fast as the client's rate limiter allows. Each page is parsed and handed to the IO manager while
 later pages are still being fetched, so memory stays flat however long the history.
+
+In a dry run (run tag `ccdata/dry_run=true`) the asset yields no output, so nothing is written and
+no partition is materialised: the same stream is consumed and validated by
+`dry_run.observe`, and each partition of the run gets an observation with its counts.
 """
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +31,9 @@ from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.datasets.parse import parse_records
 from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.warehouse.batches import Batch, BatchStream
-from ccdata_assets.warehouse.io_manager import table_metadata
+from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
+from ccdata_assets.warehouse.io_manager import DATE_DIMENSION, INSTRUMENT_DIMENSION, table_metadata
+from ccdata_assets.warehouse.resource import WarehouseResource
 
 
 class InstrumentsFailedError(RuntimeError):
@@ -81,6 +87,14 @@ def build_time_series_asset(
     partitions_def: dg.MultiPartitionsDefinition,
     instruments_key: dg.AssetKey,
 ) -> dg.AssetsDefinition:
+    counted_by = PartitionColumns(
+        partitions_def,
+        spec.time_column,
+        list(spec.instrument_columns),
+        DATE_DIMENSION,
+        INSTRUMENT_DIMENSION,
+    )
+
     @dg.asset(
         name=spec.name,
         group_name=spec.group,
@@ -98,10 +112,14 @@ def build_time_series_asset(
         },
         kinds={"polars", "singlestore"},
         pool="ccdata_api",
+        output_required=False,  # a dry run yields no output: nothing materialised
     )
     def _asset(
-        context: AssetExecutionContext, api: CCDataApiResource, instruments: pl.DataFrame
-    ) -> BatchStream:
+        context: AssetExecutionContext,
+        api: CCDataApiResource,
+        warehouse: WarehouseResource,
+        instruments: pl.DataFrame,
+    ) -> Iterator[dg.Output[BatchStream] | dg.AssetObservation]:
         now = clock.now()
         planned = plan(
             context.partition_keys,
@@ -140,7 +158,13 @@ def build_time_series_asset(
                 "api_fields_not_stored": sorted(progress.unmapped_fields),
             }
 
-        return BatchStream(iterate_async(produce), metadata=metadata)
+        stream = BatchStream(iterate_async(produce), metadata=metadata)
+        if is_dry_run(context.run.tags):
+            yield from observe(
+                context, warehouse.get(), context.asset_key, spec.table, stream, counted_by
+            )
+        else:
+            yield dg.Output(stream)
 
     return _asset
 

@@ -24,7 +24,9 @@ daily `data_quality_checks` job. What each check is: `kinds.py`; thresholds: `se
 
 Dry runs (run tag `ccdata/dry_run=true`) skip every check: the run wrote nothing, so the checks
 would only re-judge stored rows (and raise alerts about them), and reading a table must not
-create it. The UI shows the checks as not executed in such a run.
+create it. In an asset's own dry run Dagster already skips its checks' steps (the asset yields no
+output, see `warehouse/dry_run.py`); the guard below covers a dry run of checks alone (the daily
+sweep job). The UI shows the checks as not executed in such a run.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the check functions' annotations

@@ -1,21 +1,39 @@
 """Dry runs: a run tagged ``ccdata/dry_run=true`` fetches and validates as usual, writes nothing.
 
-The IO manager is the one place that writes, so it is the one place that honours the tag: it
-consumes the batches, counts what it would write and quarantine (per partition where the rows
-say which), and opens the warehouse read-only. The checks of such a run are skipped, since they
-would judge stored rows that the run did not change.
+A dry run must not materialise anything either: Dagster records a materialisation for every
+partition an asset's output covers, and the UI, freshness policies, alerts and the metrics
+exporter would take those partitions for filled. So the assets (`output_required=False`) do not
+yield an `Output` in a dry run: they hand their batch stream to `observe`, which consumes and
+validates it as a write would (read-only session, no rows, tables or source claim), counts what
+it would write and quarantine (per partition where the rows say which) and returns
+`AssetObservation`s, which Dagster shows in the asset's timeline without marking any partition
+materialised. The IO manager refuses a dry run's output, should an asset ever yield one. The
+checks of such a run are skipped, since they would judge stored rows that the run did not change.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
-from dagster import MultiPartitionsDefinition, TimeWindowPartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetObservation,
+    MultiPartitionsDefinition,
+    TimeWindowPartitionsDefinition,
+)
+from dagster._core.definitions.metadata import TableMetadataSet
 
 from ccdata_assets.settings import ConfigError
+from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
+from ccdata_assets.warehouse.ddl import TableDef, load_table, quarantine_table
+from ccdata_assets.warehouse.frames import prepare
+from ccdata_assets.warehouse.warehouse import Warehouse
 
 DRY_RUN_TAG = "ccdata/dry_run"
 _TRUE = {"true", "1", "yes"}
@@ -36,6 +54,109 @@ def is_dry_run(tags: Mapping[str, str]) -> bool:
     raise ConfigError(f"Run tag {DRY_RUN_TAG} must be 'true' or 'false', got {raw!r}.")
 
 
+@dataclass(frozen=True)
+class PartitionColumns:
+    """How an asset's rows say their partition (date x instrument): the row's `time_column`
+    falls in a date's time window, its two `instrument_columns` name "<market>:<instrument>"."""
+
+    partitions_def: MultiPartitionsDefinition
+    time_column: str
+    instrument_columns: Sequence[str]
+    date_dimension: str
+    instrument_dimension: str
+
+
+@dataclass
+class DryRunCounts:
+    """What a dry run would have written: rows and quarantined rows of the run, and (when the
+    rows say their partition) each of the run's partitions' rows, every partition listed."""
+
+    would_write: int = 0
+    would_quarantine: int = 0
+    by_partition: dict[str, int] = field(default_factory=dict)
+
+
+def count_batches(
+    warehouse: Warehouse,
+    table: TableDef,
+    batches: Iterable[Batch],
+    keys: Sequence[str] = (),
+    partitions: PartitionColumns | None = None,
+) -> DryRunCounts:
+    """Consume and validate `batches` as a write would (the checks a write makes before its SQL,
+    and the source claim's refusal of a mismatch) and count them, writing nothing: the
+    session is read-only. Rows are counted per partition of `keys` when `partitions` is given."""
+    counted: Counter[str] = Counter()
+    counts = DryRunCounts()
+    now = datetime.now(UTC)
+    with warehouse.connect(read_only=True) as session:
+        session.claim_source()  # refuses a mismatch as a real run would, claims nothing
+        for batch in batches:
+            prepare(table, batch.rows, now)
+            counts.would_write += batch.rows.height
+            if batch.quarantined is not None and not batch.quarantined.is_empty():
+                rows = quarantine_rows(batch.quarantined, table.name)
+                prepare(quarantine_table(table.name), rows, now)
+                counts.would_quarantine += rows.height
+            if partitions is not None:
+                counted.update(
+                    rows_by_partition(
+                        partitions.partitions_def,
+                        keys,
+                        batch.rows,
+                        partitions.time_column,
+                        partitions.instrument_columns,
+                        partitions.date_dimension,
+                        partitions.instrument_dimension,
+                    )
+                )
+    if partitions is not None:
+        counts.by_partition = {str(k): counted.get(str(k), 0) for k in keys}
+    return counts
+
+
+def observe(
+    context: AssetExecutionContext,
+    warehouse: Warehouse,
+    asset_key: AssetKey,
+    table_name: str,
+    stream: BatchStream,
+    partitions: PartitionColumns | None = None,
+) -> list[AssetObservation]:
+    """A dry run of one asset: consume `stream`, count, log, and return its observations: one
+    per partition of the run (its own `rows_would_write`) when `partitions` says how rows map to
+    them, else one for the run. Each carries the run's counts and the stream's metadata."""
+    table = load_table(table_name)
+    keys = list(context.partition_keys) if partitions is not None else []
+    counts = count_batches(warehouse, table, stream, keys, partitions)
+    run: dict[str, Any] = {
+        "dry_run": True,
+        "rows_would_write": counts.would_write,
+        "rows_would_quarantine": counts.would_quarantine,
+    }
+    run.update(stream.metadata())
+    run.update(TableMetadataSet(table_name=f"{warehouse.database}.{table.name}"))
+    context.log.info(
+        f"Dry run ({DRY_RUN_TAG}=true): {asset_key.to_user_string()} would write "
+        f"{counts.would_write} rows into {table.name} and quarantine {counts.would_quarantine}; "
+        "nothing was written or materialised."
+    )
+    if partitions is None:
+        return [AssetObservation(asset_key=asset_key, metadata=run)]
+    return [
+        AssetObservation(
+            asset_key=asset_key,
+            partition=key,
+            metadata={
+                **run,
+                "rows_would_write": counts.by_partition[str(key)],  # this partition's own
+                "rows_would_write_in_run": counts.would_write,
+            },
+        )
+        for key in keys
+    ]
+
+
 def rows_by_partition(
     partitions_def: MultiPartitionsDefinition,
     keys: Sequence[str],
@@ -52,8 +173,15 @@ def rows_by_partition(
     if frame.is_empty() or not keys:
         return counts
     dims = {d.name: d.partitions_def for d in partitions_def.partitions_defs}
-    time_def = dims[date_dimension]
-    assert isinstance(time_def, TimeWindowPartitionsDefinition)
+    time_def = dims.get(date_dimension)
+    if not isinstance(time_def, TimeWindowPartitionsDefinition) or set(dims) != {
+        date_dimension,
+        instrument_dimension,
+    }:
+        raise ConfigError(
+            f"Counting rows per partition needs a time dimension {date_dimension!r} and a "
+            f"dimension {instrument_dimension!r}, got {sorted(dims)}."
+        )
     by_cell: dict[tuple[str, str], str] = {}
     dates: set[str] = set()
     for key in keys:

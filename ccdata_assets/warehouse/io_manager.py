@@ -8,13 +8,14 @@ Contract with the asset definitions (definition metadata of each asset):
 Multi-partition dimensions are named "date" and "instrument". Outputs are upserted whatever
 partitions the run spans (a range of dates x instruments included), so `handle_output` never
 looks at partition keys; `load_input` reads exactly the upstream partitions the input maps to.
-A run tagged `ccdata/dry_run=true` consumes and validates the same batches but writes nothing and
-reads through a read-only session (`dry_run.py`).
+A run tagged `ccdata/dry_run=true` reads through a read-only session; its assets yield no output
+(they observe, `dry_run.py`), and an output that reaches `handle_output` anyway is refused before
+anything is written or materialised.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -36,9 +37,8 @@ from dagster._core.definitions.partitions.context import partition_loading_conte
 
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
-from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table, quarantine_table
-from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run, rows_by_partition
-from ccdata_assets.warehouse.frames import prepare
+from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table
+from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Session
 
@@ -75,13 +75,13 @@ class WarehouseIOManager(ConfigurableIOManager):
                 f"{TABLE_KEY} assets must return a polars DataFrame or a BatchStream, "
                 f"got {type(obj).__name__}."
             )
-        warehouse = self.warehouse.get()
         if _dry_run(context):
-            metadata = self._dry_run_output(context, table, batches)
-            if isinstance(obj, BatchStream):
-                metadata.update(obj.metadata())
-            context.add_output_metadata(metadata)
-            return
+            raise RuntimeError(
+                f"{context.asset_key.to_user_string()} yielded an output in a dry run "
+                f"({DRY_RUN_TAG}=true); a dry run writes and materialises nothing, so its asset "
+                "must observe its batches (ccdata_assets.warehouse.dry_run.observe) instead."
+            )
+        warehouse = self.warehouse.get()
         written = quarantined = 0
         with warehouse.connect() as session:
             session.claim_source()  # before the first API call, not after the fetch
@@ -96,48 +96,6 @@ class WarehouseIOManager(ConfigurableIOManager):
             metadata.update(obj.metadata())
         metadata.update(TableMetadataSet(table_name=f"{warehouse.database}.{table.name}"))
         context.add_output_metadata(metadata)
-
-    def _dry_run_output(
-        self, context: OutputContext, table: TableDef, batches: Iterable[Batch]
-    ) -> dict[str, Any]:
-        """Consume and validate `batches` as a write would, count them, and write nothing;
-        returns the run's metadata (each partition's own count is attached to it here)."""
-        warehouse = self.warehouse.get()
-        keys: list[str] = []
-        if context.has_asset_partitions:
-            with partition_loading_context(dynamic_partitions_store=context.step_context.instance):
-                keys = list(context.asset_partition_keys)
-        by_partition: Counter[str] = Counter()
-        would_write = would_quarantine = 0
-        now = datetime.now(UTC)
-        with warehouse.connect(read_only=True) as session:
-            session.claim_source()  # refuses a mismatch as a real run would, claims nothing
-            for batch in batches:
-                prepare(table, batch.rows, now)  # the checks a write makes before the SQL
-                would_write += batch.rows.height
-                if batch.quarantined is not None and not batch.quarantined.is_empty():
-                    rows = quarantine_rows(batch.quarantined, table.name)
-                    prepare(quarantine_table(table.name), rows, now)
-                    would_quarantine += rows.height
-                by_partition.update(_count_partitions(context, table, keys, batch.rows))
-        metadata: dict[str, Any] = {
-            "dry_run": True,
-            "rows_would_write": would_write,
-            "rows_would_quarantine": would_quarantine,
-        }
-        if _countable(context):
-            metadata["rows_would_write_in_run"] = would_write  # each partition: its own count
-            metadata["rows_would_write_by_partition"] = {
-                str(k): by_partition.get(str(k), 0) for k in keys
-            }
-            _per_partition_metadata(context, keys, by_partition)
-        metadata.update(TableMetadataSet(table_name=f"{warehouse.database}.{table.name}"))
-        context.log.info(
-            f"Dry run ({DRY_RUN_TAG}=true): {context.asset_key.to_user_string()} would write "
-            f"{would_write} rows into {table.name} and quarantine {would_quarantine}; nothing "
-            "was written."
-        )
-        return metadata
 
     def load_input(self, context: InputContext) -> pl.DataFrame:
         upstream = context.upstream_output
@@ -182,53 +140,6 @@ def _dry_run(context: InputContext | OutputContext) -> bool:
     except DagsterInvariantViolationError:
         return False
     return is_dry_run(tags)
-
-
-def _countable(context: OutputContext) -> bool:
-    """Rows of this output say their partition: date x instrument, with the columns named."""
-    meta = context.definition_metadata
-    return (
-        context.has_asset_partitions
-        and isinstance(context.asset_partitions_def, MultiPartitionsDefinition)
-        and isinstance(meta.get(TIME_COLUMN_KEY), str)
-        and isinstance(meta.get(INSTRUMENT_COLUMNS_KEY), Sequence)
-    )
-
-
-def _count_partitions(
-    context: OutputContext, table: TableDef, keys: Sequence[str], rows: pl.DataFrame
-) -> Counter[str]:
-    if not _countable(context):
-        return Counter()
-    partitions_def = context.asset_partitions_def
-    assert isinstance(partitions_def, MultiPartitionsDefinition)
-    meta = context.definition_metadata
-    _split_keys(partitions_def, keys[:1])  # the dimension names are checked as for reads
-    return rows_by_partition(
-        partitions_def,
-        keys,
-        rows,
-        meta[TIME_COLUMN_KEY],
-        list(meta[INSTRUMENT_COLUMNS_KEY]),
-        DATE_DIMENSION,
-        INSTRUMENT_DIMENSION,
-    )
-
-
-def _per_partition_metadata(
-    context: OutputContext, keys: Sequence[str], counts: Counter[str]
-) -> None:
-    """Give each partition's materialisation its own `rows_would_write` (the run's map has them
-    all if Dagster cannot scope metadata to this run's partitions)."""
-    try:
-        for key in keys:
-            context.step_context.add_asset_metadata(
-                {"rows_would_write": counts.get(str(key), 0)},
-                asset_key=context.asset_key,
-                partition_key=key,
-            )
-    except DagsterInvariantViolationError as exc:
-        context.log.warning(f"Dry run counts stay per run only ({exc}).")
 
 
 def _quarantine(session: Session, table: TableDef, batch: Batch) -> int:
