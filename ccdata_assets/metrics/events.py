@@ -4,7 +4,7 @@ A run over many partitions records one materialisation per partition, and today 
 whole run's figures (`rows_written` is the run's, not the partition's), so each run is counted
 once per asset: its first materialisation counts, the rest of that run's are skipped. Should a
 partition's materialisation come to carry its own count, the run's is expected as
-`<figure>_in_run` (as the dry run's `rows_would_write_in_run`), which is then read instead.
+`<figure>_in_run` (the naming the dry run's observations use), which is then read instead.
 
 Records are read in storage-id order from a cursor kept between scrapes, so a scrape reads only
 what is new; the first scrape of a long history catches up `max_records` per asset at a time.
@@ -82,7 +82,7 @@ class MaterializationTotals:
                 metadata = materialization.metadata if materialization else {}
                 for entry, stem in FIGURES.items():
                     # `<entry>_in_run`, where present, is the run's figure and `<entry>` the
-                    # partition's own (the convention of the dry run's rows_would_write).
+                    # partition's own (as the dry run's observations name them).
                     found = metadata.get(f"{entry}_in_run", metadata.get(entry))
                     value = getattr(found, "value", None)
                     if isinstance(value, int | float) and not isinstance(value, bool):
