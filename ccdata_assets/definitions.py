@@ -18,6 +18,7 @@ from ccdata_assets.assets.timeseries import build_time_series_asset
 from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
@@ -45,8 +46,10 @@ def partitions_for(
     start = partition_start(settings.start_date, spec.interval.partition)
     return dg.MultiPartitionsDefinition(
         {
-            "date": window(start_date=start.isoformat(), end_offset=1),
-            "instrument": dg.DynamicPartitionsDefinition(name=spec.universe.partitions_name),
+            DATE_DIMENSION: window(start_date=start.isoformat(), end_offset=1),
+            INSTRUMENT_DIMENSION: dg.DynamicPartitionsDefinition(
+                name=spec.universe.partitions_name
+            ),
         }
     )
 

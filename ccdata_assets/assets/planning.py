@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ccdata_assets.datasets.spec import Interval
+from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION
 
 INSTRUMENT_KEY = re.compile(
     r"^(?P<market>[a-z0-9_]{2,30}):(?P<instrument>[A-Za-z0-9._\-/]{1,120})$"
@@ -67,7 +68,7 @@ def split_partition_key(key: str | object) -> tuple[str, str]:
     """`date|instrument` (dimension names sorted) -> (date, instrument)."""
     by_dimension = getattr(key, "keys_by_dimension", None)
     if by_dimension:
-        return by_dimension["date"], by_dimension["instrument"]
+        return by_dimension[DATE_DIMENSION], by_dimension[INSTRUMENT_DIMENSION]
     parts = str(key).split("|")
     if len(parts) != 2:
         raise PartitionKeyError(

@@ -32,7 +32,7 @@ from ccdata_assets.datasets.parse import parse_records
 from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
-from ccdata_assets.warehouse.io_manager import DATE_DIMENSION, INSTRUMENT_DIMENSION, table_metadata
+from ccdata_assets.warehouse.io_manager import table_metadata
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 
@@ -87,13 +87,7 @@ def build_time_series_asset(
     partitions_def: dg.MultiPartitionsDefinition,
     instruments_key: dg.AssetKey,
 ) -> dg.AssetsDefinition:
-    counted_by = PartitionColumns(
-        partitions_def,
-        spec.time_column,
-        list(spec.instrument_columns),
-        DATE_DIMENSION,
-        INSTRUMENT_DIMENSION,
-    )
+    counted_by = PartitionColumns(partitions_def, spec.time_column, list(spec.instrument_columns))
 
     @dg.asset(
         name=spec.name,

@@ -25,10 +25,10 @@ from dagster import (
     AssetKey,
     AssetObservation,
     MultiPartitionsDefinition,
-    TimeWindowPartitionsDefinition,
 )
 from dagster._core.definitions.metadata import TableMetadataSet
 
+from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
 from ccdata_assets.warehouse.ddl import TableDef, load_table, quarantine_table
@@ -62,8 +62,6 @@ class PartitionColumns:
     partitions_def: MultiPartitionsDefinition
     time_column: str
     instrument_columns: Sequence[str]
-    date_dimension: str
-    instrument_dimension: str
 
 
 @dataclass
@@ -106,8 +104,6 @@ def count_batches(
                         batch.rows,
                         partitions.time_column,
                         partitions.instrument_columns,
-                        partitions.date_dimension,
-                        partitions.instrument_dimension,
                     )
                 )
     if partitions is not None:
@@ -163,8 +159,6 @@ def rows_by_partition(
     frame: pl.DataFrame,
     time_column: str,
     instrument_columns: Sequence[str],
-    date_dimension: str,
-    instrument_dimension: str,
 ) -> Counter[str]:
     """How many of `frame`'s rows fall in each of the run's partitions `keys` (date x instrument):
     a row belongs to the date whose time window holds its `time_column` and to the instrument
@@ -172,22 +166,13 @@ def rows_by_partition(
     counts: Counter[str] = Counter()
     if frame.is_empty() or not keys:
         return counts
-    dims = {d.name: d.partitions_def for d in partitions_def.partitions_defs}
-    time_def = dims.get(date_dimension)
-    if not isinstance(time_def, TimeWindowPartitionsDefinition) or set(dims) != {
-        date_dimension,
-        instrument_dimension,
-    }:
-        raise ConfigError(
-            f"Counting rows per partition needs a time dimension {date_dimension!r} and a "
-            f"dimension {instrument_dimension!r}, got {sorted(dims)}."
-        )
+    time_def = time_dimension(partitions_def)
     by_cell: dict[tuple[str, str], str] = {}
     dates: set[str] = set()
     for key in keys:
         by_dim = partitions_def.get_partition_key_from_str(key).keys_by_dimension
-        by_cell[(by_dim[date_dimension], by_dim[instrument_dimension])] = str(key)
-        dates.add(by_dim[date_dimension])
+        by_cell[(by_dim[DATE_DIMENSION], by_dim[INSTRUMENT_DIMENSION])] = str(key)
+        dates.add(by_dim[DATE_DIMENSION])
     windows = pl.DataFrame(
         [
             (_naive(w.start), _naive(w.end), d)

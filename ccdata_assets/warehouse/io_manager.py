@@ -35,6 +35,7 @@ from dagster import (
 from dagster._core.definitions.metadata import TableMetadataSet
 from dagster._core.definitions.partitions.context import partition_loading_context
 
+from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
 from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table
@@ -45,8 +46,6 @@ from ccdata_assets.warehouse.warehouse import Session
 TABLE_KEY = "ccdata/table"
 TIME_COLUMN_KEY = "ccdata/time_column"
 INSTRUMENT_COLUMNS_KEY = "ccdata/instrument_columns"
-DATE_DIMENSION = "date"
-INSTRUMENT_DIMENSION = "instrument"
 
 
 def table_metadata(table_name: str) -> dict[str, Any]:
@@ -184,16 +183,7 @@ def _split_keys(
     """The time dimension (if any) and, per instrument key (None if none), its date keys."""
     dates_by_instrument: dict[str | None, set[str | None]] = defaultdict(set)
     if isinstance(partitions_def, MultiPartitionsDefinition):
-        dims = {d.name: d.partitions_def for d in partitions_def.partitions_defs}
-        time_def = dims.get(DATE_DIMENSION)
-        if not isinstance(time_def, TimeWindowPartitionsDefinition) or set(dims) != {
-            DATE_DIMENSION,
-            INSTRUMENT_DIMENSION,
-        }:
-            raise ConfigError(
-                f"Multi-partitioned assets need a time dimension {DATE_DIMENSION!r} and a "
-                f"dimension {INSTRUMENT_DIMENSION!r}, got {sorted(dims)}."
-            )
+        time_def = time_dimension(partitions_def)
         for key in keys:
             by_dim = partitions_def.get_partition_key_from_str(key).keys_by_dimension
             dates_by_instrument[by_dim[INSTRUMENT_DIMENSION]].add(by_dim[DATE_DIMENSION])
