@@ -28,7 +28,7 @@ from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
-from ccdata_assets.datasets.parse import parse_records
+from ccdata_assets.datasets.parse import parse_series
 from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
@@ -195,14 +195,10 @@ async def fetch_all(
                 continue
             progress.instruments_with_rows.add(instrument.key)
             extra = page_fields(instrument.market, instrument.instrument)
-            parsed = parse_records(
+            parsed = parse_series(
+                spec,
                 [{**extra, **row} for row in rows] if extra else rows,
-                table_name=spec.table,
-                fields=spec.fields,
-                required=spec.required_fields,
-                rules=spec.rules,
-                data_set=spec.name,
-                partition_key=f"{_day(page.first_ts(unit))}..{_day(page.to_ts)}|{instrument.key}",
+                f"{_day(page.first_ts(unit))}..{_day(page.to_ts)}|{instrument.key}",
             )
             progress.unmapped_fields.update(parsed.unmapped)
             await emit(Batch(parsed.clean, parsed.quarantined))

@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 
 from ccdata_assets.datasets.records import ROW, raw_json, source_field, typed_frame
-from ccdata_assets.datasets.spec import RowRule
+from ccdata_assets.datasets.spec import RowRule, TimeSeriesSpec
 from ccdata_assets.datasets.validation import frame_schema, split_valid
 from ccdata_assets.warehouse.ddl import TableDef, load_table
 
@@ -67,6 +67,21 @@ def parse_records(
             records, split.rejected, data_set=data_set, partition_key=partition_key
         ),
         unmapped=unmapped_fields(records, table, fields),
+    )
+
+
+def parse_series(
+    spec: TimeSeriesSpec, records: list[Mapping[str, Any]], partition_key: str | None = None
+) -> Parsed:
+    """Records of a time-series data set, parsed as its spec declares them."""
+    return parse_records(
+        records,
+        table_name=spec.table,
+        fields=spec.fields,
+        required=spec.required_fields,
+        rules=spec.rules,
+        data_set=spec.name,
+        partition_key=partition_key,
     )
 
 

@@ -27,25 +27,12 @@ import pytest
 
 from ccdata_assets.api.budget import account_id, open_budget
 from ccdata_assets.settings import ConfigError, rate_limit_url
-from ccdata_assets.simulator import FaultConfig, SimulatorConfig, SimulatorHandle, serve_in_thread
-from ccdata_assets_tests.api._support import KEY, NOW, run
+from ccdata_assets.simulator import SimulatorHandle, serve_in_thread
+from ccdata_assets_tests.api._support import KEY, NOW, run, sim_config
 
 INSTRUMENTS = ("BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD")
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def simulator(
-    per_second: int, per_minute: int, window_at: float | None = None, **faults: Any
-) -> SimulatorConfig:
-    """The rate-limit windows follow the wall clock unless `window_at` holds them still."""
-    return SimulatorConfig(
-        now=NOW,
-        rate_limit_per_second=per_second,
-        rate_limit_per_minute=per_minute,
-        rate_limit_clock=None if window_at is None else (lambda: window_at),
-        faults=FaultConfig(**faults),
-    )
 
 
 def start_workers(
@@ -171,7 +158,7 @@ def redis_budget() -> Iterator[str]:
 
 def check_shared_per_second_limit(budget_url: str, calls: int) -> None:
     per_second, per_minute = 8, 480
-    with serve_in_thread(simulator(per_second, per_minute)) as sim:
+    with serve_in_thread(sim_config(per_second, per_minute)) as sim:
         procs = start_workers(sim, budget_url, per_second, per_minute, calls)
         try:
             results = finish(procs)
@@ -206,7 +193,7 @@ def test_four_processes_share_one_per_minute_budget(sqlite_budget: str) -> None:
     # 40 calls a minute in all: each worker wants more than that (none can finish), they spend
     # the 40 within about two seconds at 20/s, then nothing reaches the server for the minute.
     per_second, per_minute = 20, 40
-    with serve_in_thread(simulator(per_second, per_minute)) as sim:
+    with serve_in_thread(sim_config(per_second, per_minute)) as sim:
         procs = start_workers(sim, sqlite_budget, per_second, per_minute, calls=per_minute + 1)
         try:
             deadline = time.monotonic() + 20
@@ -228,7 +215,7 @@ def test_a_429_seen_by_one_process_pauses_all_of_them(sqlite_budget: str) -> Non
     # shared pause the other three would go on at about 6 calls a second.
     per_second, per_minute, retry_after, nth = 8, 480, 3.0, 30
     faults = {"status_429_every": nth, "retry_after_seconds": retry_after}
-    with serve_in_thread(simulator(per_second, per_minute, **faults)) as sim:
+    with serve_in_thread(sim_config(per_second, per_minute, **faults)) as sim:
         procs = start_workers(sim, sqlite_budget, per_second, per_minute, calls=12)
         try:
             results = finish(procs)
@@ -299,7 +286,7 @@ def test_an_exhausted_quota_seen_by_one_client_holds_another_on_the_account(
     markets = "/spot/v1/markets"
 
     async def main() -> None:
-        async with serve(simulator(1000, 5, window_at=NOW + 0.5)) as sim:
+        async with serve(sim_config(1000, 5, window_at=NOW + 0.5)) as sim:
             account = account_id(sim.base_url, KEY)
             budgets = [open_budget(sqlite_budget, account, 1000, 60_000) for _ in range(2)]
             policy: dict[str, Any] = {"max_retries": 0, "max_retry_after_seconds": 30.0}

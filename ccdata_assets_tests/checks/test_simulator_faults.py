@@ -7,7 +7,7 @@ every fetch and every page layout) and must not touch buckets they did not pick.
 from __future__ import annotations
 
 from ccdata_assets.datasets.catalog import TIME_SERIES
-from ccdata_assets.datasets.parse import parse_records
+from ccdata_assets.datasets.parse import parse_series
 from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_thread
 from ccdata_assets.simulator.faults import SPIKE_FACTOR, bucket_hit
 from ccdata_assets_tests.simulator.conftest import NOW, fetch
@@ -51,14 +51,6 @@ def test_dropped_and_spiked_buckets_are_chosen_by_bucket_and_leave_the_rest_alon
 def test_spiked_rows_still_pass_the_row_rules_and_the_extra_field_is_reported() -> None:
     spec = next(s for s in TIME_SERIES if s.name == "spot_ohlcv_1h")
     rows = _rows(FaultConfig(spike_every=10, extra_field="NEW_METRIC"))
-    parsed = parse_records(
-        rows,
-        table_name=spec.table,
-        fields=spec.fields,
-        required=spec.required_fields,
-        rules=spec.rules,
-        data_set=spec.name,
-        partition_key=None,
-    )
+    parsed = parse_series(spec, rows)
     assert parsed.quarantined.height == 0 and parsed.clean.height == len(rows)
     assert parsed.unmapped == {"NEW_METRIC", "UNIT", "TYPE"}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ccdata_assets.datasets import parse
 from ccdata_assets.datasets.catalog import ASSETS, SPOT_EXCHANGES, SPOT_INSTRUMENTS, TIME_SERIES
 from ccdata_assets.datasets.parse import parse_records
 from ccdata_assets.datasets.spec import SnapshotSpec, TableOutput
@@ -22,15 +23,7 @@ def sample(name: str):
 
 
 def parse_candles(rows):
-    return parse_records(
-        rows,
-        table_name=SPOT_1D.table,
-        fields=SPOT_1D.fields,
-        required=SPOT_1D.required_fields,
-        rules=SPOT_1D.rules,
-        data_set=SPOT_1D.name,
-        partition_key="2025-06-05|kraken:BTC-USD",
-    )
+    return parse.parse_series(SPOT_1D, rows, "2025-06-05|kraken:BTC-USD")
 
 
 def parse_snapshot(spec: SnapshotSpec, output: TableOutput, payload, stamps=None):
@@ -157,15 +150,7 @@ def spec_named(name: str):
 def parse_series(name: str, rows, market: str, instrument: str):
     spec = spec_named(name)
     extra = spec.page_fields(market, instrument) if spec.page_fields else {}
-    return parse_records(
-        [{**extra, **row} for row in rows],
-        table_name=spec.table,
-        fields=spec.fields,
-        required=spec.required_fields,
-        rules=spec.rules,
-        data_set=spec.name,
-        partition_key=None,
-    )
+    return parse.parse_series(spec, [{**extra, **row} for row in rows])
 
 
 def test_futures_hour_candles_sample() -> None:

@@ -29,7 +29,7 @@ from polars.testing import assert_frame_equal
 
 from ccdata_assets.assets.planning import next_partition
 from ccdata_assets.datasets.catalog import TIME_SERIES
-from ccdata_assets.datasets.parse import BOOKKEEPING, parse_records
+from ccdata_assets.datasets.parse import BOOKKEEPING, parse_series
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.resource import WarehouseResource
@@ -249,15 +249,7 @@ def simulator_truth(spec: TimeSeriesSpec, partition_keys: set[str], base_url: st
         assert reply.status == 200, (spec.name, key, reply.body[:300])
         extra = spec.page_fields(market, name) if spec.page_fields else {}
         records += [{**extra, **row} for row in reply.json()["Data"]]
-    parsed = parse_records(
-        records,
-        table_name=spec.table,
-        fields=spec.fields,
-        required=spec.required_fields,
-        rules=spec.rules,
-        data_set=spec.name,
-        partition_key=None,
-    )
+    parsed = parse_series(spec, records)
     assert parsed.quarantined.is_empty(), (spec.name, parsed.quarantined.head(3))
     return parsed.clean
 
