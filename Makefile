@@ -26,6 +26,7 @@ run: install  ## Dagster UI + daemon at http://127.0.0.1:$(PORT); sensors and sc
 test: install  ## lint, then every test (a real MariaDB is required; this starts one)
 	bash scripts/ensure-mariadb.sh
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
