@@ -1,6 +1,9 @@
-"""Every file in sql/ parses into a definition that follows the table rules."""
+"""Every file in sql/ parses into a table that follows the rules; family tables match templates."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -12,6 +15,14 @@ from ccdata_assets.warehouse.ddl import (
     parse_table,
     quarantine_table,
     table_names,
+)
+from ccdata_assets.warehouse.ddl_templates import (
+    FAMILIES,
+    FAMILIES_DIR,
+    RENDER_COMMAND,
+    render,
+    stale_tables,
+    write_tables,
 )
 
 EXPECTED_TABLES = {
@@ -141,3 +152,41 @@ def test_parser_enforces_key_rules(keys: str, problem: str) -> None:
     )
     with pytest.raises(ValueError, match=problem):
         parse_table(sql, "t.sql")
+
+
+def test_family_tables_are_rendered_from_their_templates() -> None:
+    stale = stale_tables()
+    assert not stale, (
+        f"{stale} in sql/tables differ from their template in sql/families: edit the template "
+        f"(not the table file), then run `{RENDER_COMMAND}`."
+    )
+
+
+def test_every_template_is_a_family_and_every_family_table_exists() -> None:
+    templates = {p.name for p in FAMILIES_DIR.iterdir() if p.name.endswith(".sql")}
+    assert templates == {f"{family.template}.sql" for family in FAMILIES}
+    rendered = {family.table_name(i) for family in FAMILIES for i in family.intervals}
+    assert len(rendered) == 15 and rendered <= set(table_names())
+
+
+def test_rendered_comments_say_legacy_only_where_true() -> None:
+    spot = next(f for f in FAMILIES if f.template == "spot_ohlcv")
+    assert "Legacy table" in render(spot, "1d")
+    hourly = render(spot, "1h")
+    assert "Legacy table" not in hourly and "New table" in hourly
+    assert "hourly bars" in hourly and "{" not in hourly
+    assert parse_table(hourly).name == "cc_ohlcv_spot_1h_raw"
+
+
+def test_render_command_rewrites_a_hand_edited_table(tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(Path(str(TABLES_DIR)).parent, sql_dir, ignore=shutil.ignore_patterns("*.py*"))
+    write_tables(sql_dir)  # start from rendered files whatever the checkout holds
+    edited = sql_dir / "tables" / "cc_futures_ohlcv_1h.sql"
+    original = edited.read_text()
+    edited.write_text(original.replace("`volume`", "`volume_edited`"))
+    (sql_dir / "tables" / "cc_futures_ohlcv_1m.sql").unlink()
+    assert stale_tables(sql_dir) == ["cc_futures_ohlcv_1h.sql", "cc_futures_ohlcv_1m.sql"]
+    assert write_tables(sql_dir) == ["cc_futures_ohlcv_1h.sql", "cc_futures_ohlcv_1m.sql"]
+    assert edited.read_text() == original
+    assert stale_tables(sql_dir) == []

@@ -1,5 +1,9 @@
--- Futures funding rate OHLC, 1h bars. Legacy table, columns and keys unchanged; `mapped_instrument`
--- is NOT NULL because it is in the PRIMARY KEY. No explicit SHARD KEY: the PRIMARY KEY shards it.
+-- Rendered from sql/families/futures_funding_rate.sql: edit the template, then run
+-- `python -m ccdata_assets.warehouse.ddl_templates`.
+-- Futures funding rate OHLC, hourly bars.
+-- Legacy table: its columns and keys are kept; changes are additive only.
+-- `mapped_instrument` is NOT NULL because it is in the PRIMARY KEY. No explicit SHARD KEY: the
+-- PRIMARY KEY shards it.
 CREATE TABLE IF NOT EXISTS `cc_futures_funding_rate_ohlc_1h` (
     `datetime`                   DATETIME NOT NULL,
     `market`                     VARCHAR(255) NOT NULL,

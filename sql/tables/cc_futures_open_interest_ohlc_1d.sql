@@ -1,5 +1,9 @@
--- Futures open interest OHLC, 1d bars. Legacy table, columns and keys unchanged; `mapped_instrument`
--- is NOT NULL because it is in the PRIMARY KEY. No explicit SHARD KEY: the PRIMARY KEY shards it.
+-- Rendered from sql/families/futures_open_interest.sql: edit the template, then run
+-- `python -m ccdata_assets.warehouse.ddl_templates`.
+-- Futures open interest OHLC, daily bars.
+-- Legacy table: its columns and keys are kept; changes are additive only.
+-- `mapped_instrument` is NOT NULL because it is in the PRIMARY KEY. No explicit SHARD KEY: the
+-- PRIMARY KEY shards it.
 CREATE TABLE IF NOT EXISTS `cc_futures_open_interest_ohlc_1d` (
     `datetime`                    DATETIME NOT NULL,
     `market`                      VARCHAR(255) NOT NULL,

@@ -1,6 +1,10 @@
--- Spot OHLCV, daily bars. Legacy table, columns and keys unchanged. The trade timestamps are
--- DATETIME (migrated from BIGINT epoch seconds in the legacy system); `symbol` is NOT NULL because
--- it is in the PRIMARY KEY (MySQL-family servers make key columns NOT NULL anyway). Naive UTC.
+-- Rendered from sql/families/spot_ohlcv.sql: edit the template, then run
+-- `python -m ccdata_assets.warehouse.ddl_templates`.
+-- Spot OHLCV, daily bars.
+-- Legacy table: its columns and keys are kept; changes are additive only.
+-- The trade timestamps are DATETIME (the legacy system stored BIGINT epoch seconds); `symbol` is
+-- NOT NULL because it is in the PRIMARY KEY (MySQL-family servers make key columns NOT NULL
+-- anyway). Naive UTC.
 CREATE TABLE IF NOT EXISTS `cc_ohlcv_spot_1d_raw` (
     `datetime`              DATETIME NOT NULL,
     `exchange`              VARCHAR(255) NOT NULL,

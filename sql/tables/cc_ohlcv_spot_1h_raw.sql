@@ -1,4 +1,10 @@
--- Spot OHLCV, hourly bars. New table, same columns and keys as cc_ohlcv_spot_1d_raw.
+-- Rendered from sql/families/spot_ohlcv.sql: edit the template, then run
+-- `python -m ccdata_assets.warehouse.ddl_templates`.
+-- Spot OHLCV, hourly bars.
+-- New table, same columns and keys as the legacy cc_ohlcv_spot_1d_raw.
+-- The trade timestamps are DATETIME (the legacy system stored BIGINT epoch seconds); `symbol` is
+-- NOT NULL because it is in the PRIMARY KEY (MySQL-family servers make key columns NOT NULL
+-- anyway). Naive UTC.
 CREATE TABLE IF NOT EXISTS `cc_ohlcv_spot_1h_raw` (
     `datetime`              DATETIME NOT NULL,
     `exchange`              VARCHAR(255) NOT NULL,

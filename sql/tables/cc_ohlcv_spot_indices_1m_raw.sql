@@ -1,5 +1,10 @@
--- Index OHLCV (CCIX / CADLI), minute bars. New table, same columns and keys as
--- cc_ohlcv_spot_indices_1d_raw.
+-- Rendered from sql/families/index_ohlcv.sql: edit the template, then run
+-- `python -m ccdata_assets.warehouse.ddl_templates`.
+-- Index OHLCV (CCIX / CADLI), minute bars.
+-- New table, same columns and keys as the legacy cc_ohlcv_spot_indices_1d_raw.
+-- `instrument` (e.g. BTC-USD), added to the legacy columns, maps the (market, instrument) partition
+-- key to columns. The legacy key is kept: one row per (datetime, market, asset), so only one quote
+-- currency per index asset fits.
 CREATE TABLE IF NOT EXISTS `cc_ohlcv_spot_indices_1m_raw` (
     `unit`                         VARCHAR(255),
     `datetime`                     DATETIME NOT NULL,
