@@ -142,8 +142,12 @@ def _daily_counts(
     filled = f"SUM(CASE WHEN {q(activity)} IS NULL OR {q(activity)} = 0 THEN 1 ELSE 0 END)"
     instruments = sorted({c.instrument for c in cells}, key=lambda k: k.key)
     where, params = store.instrument_condition(session, table, spec.instrument_columns, instruments)
+    # COUNT(*) is several times cheaper than COUNT(DISTINCT) and equal to it when the primary key
+    # makes (time, market, instrument) unique; the index tables' legacy key does not.
+    unique = {spec.time_column, *spec.instrument_columns} <= set(table.primary_key)
+    stored = "COUNT(*)" if unique else f"COUNT(DISTINCT {t})"
     sql = (
-        f"SELECT {m}, {i}, DATE({t}), COUNT(DISTINCT {t}), {filled if activity else '0'} "
+        f"SELECT {m}, {i}, DATE({t}), {stored}, {filled if activity else '0'} "
         f"FROM {session.dialect.quote(table.name)} WHERE {t} >= %s AND {t} < %s AND {where} "
         f"GROUP BY {m}, {i}, DATE({t})"
     )

@@ -1,9 +1,6 @@
-"""Read-only warehouse access for checks: typed window reads and aggregates that alter nothing.
-
-`Session.read` first creates or migrates its table (additive columns). A check must see the table
-as it is, or a schema check would watch the other checks' reads repair what it should report, so
-checks build the same SELECT (`reader.select_sql`) and run it through `Session.query`. Table and
-column names always come from the DDL (`TableDef`), never from input.
+"""Warehouse access for checks: typed window reads (`Session.read`, which never creates or alters a
+table, so a schema check sees the table as it is) and aggregates. Table and column names always
+come from the DDL (`TableDef`), never from input.
 """
 
 from __future__ import annotations
@@ -20,8 +17,7 @@ from ccdata_assets.assets.timeseries import instrument_bounds
 from ccdata_assets.datasets.spec import Universe
 from ccdata_assets.warehouse.ddl import TableDef, load_table
 from ccdata_assets.warehouse.dialects import Dialect
-from ccdata_assets.warehouse.frames import sql_datetime, typed, utc_naive
-from ccdata_assets.warehouse.reader import select_sql
+from ccdata_assets.warehouse.frames import sql_datetime, utc_naive
 from ccdata_assets.warehouse.warehouse import Session
 
 # Up to this many instruments are filtered in SQL; more are read by time and joined in polars.
@@ -82,10 +78,7 @@ def instrument_condition(
 
 def read_table(session: Session, table: TableDef, columns: Sequence[str]) -> pl.DataFrame:
     """Whole (small) table, typed; empty if it does not exist yet."""
-    if not stored_columns(session, table):
-        return pl.DataFrame(schema={c: table.column(c).polars_type for c in columns})
-    sql, params = select_sql(table, session.dialect, columns=columns)
-    return typed(table, columns, session.query(sql, params).rows())
+    return session.read(table.name, columns=columns)
 
 
 def read_rows(
@@ -108,16 +101,9 @@ def read_rows(
             market: [i.market for i in instruments],
             name: [i.instrument for i in instruments],
         }
-    sql, params = select_sql(
-        table,
-        session.dialect,
-        columns=wanted,
-        time_column=time_column,
-        start=start,
-        end=end,
-        equals=equals,
+    frame = session.read(
+        table.name, columns=wanted, time_column=time_column, start=start, end=end, equals=equals
     )
-    frame = typed(table, wanted, session.query(sql, params).rows())
     if equals is None:
         keys = pl.DataFrame(
             {market: [i.market for i in instruments], name: [i.instrument for i in instruments]},

@@ -28,7 +28,7 @@ from ccdata_assets.warehouse.connection import (
     open_connection,
     sqlite_path,
 )
-from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import prepare, typed
 from ccdata_assets.warehouse.reader import select_sql
@@ -83,6 +83,15 @@ class Warehouse:
         with self.connect() as session:
             return session.ensure_table(name)
 
+    def ensure_tables(self) -> tuple[str, ...]:
+        """Create or migrate every data table and its quarantine twin: the explicit schema step
+        (`python -m ccdata_assets.warehouse`), since reads never touch the schema."""
+        names = tuple(n for table in table_names() for n in (table, table + QUARANTINE_SUFFIX))
+        with self.connect() as session:
+            for name in names:
+                session.ensure_table(name)
+        return names
+
     def upsert(self, name: str, frame: pl.DataFrame) -> int:
         with self.connect() as session:
             return session.upsert(name, frame)
@@ -111,8 +120,9 @@ class Warehouse:
 class Session:
     """One open connection and what it has learnt (dialect, staging tables).
 
-    A `read_only` session refuses every write (a dry run's safety net) and reads a missing table
-    as an empty one.
+    A `read_only` session refuses every write (a dry run's safety net). Reads never create or
+    alter a table: schema is ensured where rows are written (`upsert`) and by the explicit
+    `python -m ccdata_assets.warehouse` step, so sensors and checks see tables as they are.
     """
 
     warehouse: Warehouse
@@ -120,6 +130,7 @@ class Session:
     dialect: Dialect
     _stages: set[str] = field(default_factory=set)
     read_only: bool = False
+    _stored: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> its columns now
 
     def ensure_table(self, name: str) -> TableDef:
         """Create the table if missing and add DDL columns it lacks (additive migration)."""
@@ -139,6 +150,7 @@ class Session:
                         "(a NOT NULL column without a default cannot be added to existing rows)."
                     )
                 self._run(dialects.add_column_sql(table, column, self.dialect))
+        self._stored.pop(table.name, None)
         with _ensured_lock:
             _ensured.add(key)
         return table
@@ -155,7 +167,16 @@ class Session:
         source_marker.claim(self, self.warehouse.source)
 
     def table_exists(self, name: str) -> bool:
-        return bool(self._run(dialects.existing_columns_sql(self.dialect), [name])[1])
+        return bool(self.stored_columns(name))
+
+    def stored_columns(self, name: str) -> frozenset[str]:
+        """The columns table `name` has on the server now (empty if it does not exist)."""
+        if name not in self._stored:
+            rows = self._run(dialects.existing_columns_sql(self.dialect), [name])[1]
+            if not rows:
+                return frozenset()  # not remembered: a write in this session may create it
+            self._stored[name] = frozenset(r[0] for r in rows)
+        return self._stored[name]
 
     def upsert(self, name: str, frame: pl.DataFrame) -> int:
         """Insert or update `frame`'s rows by primary key; returns the number of rows given."""
@@ -177,24 +198,29 @@ class Session:
         equals: Mapping[str, Sequence[Any]] | None = None,
         columns: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        """Rows with start <= time_column < end and matching `equals` (zipped lists), typed."""
-        if self.read_only:
-            table = load_table(name)
-            if not self.table_exists(name):
-                return typed(table, list(columns or table.column_names), [])
-        else:
-            table = self.ensure_table(name)
+        """Rows with start <= time_column < end and matching `equals` (zipped lists), typed.
+
+        A table that does not exist yet reads as empty, and DDL columns it lacks (an additive
+        migration no write has applied yet) read as nulls."""
+        table = load_table(name)
         columns = list(columns or table.column_names)
+        stored = self.stored_columns(table.name)
+        present = [c for c in columns if c in stored]
+        if not present:
+            return typed(table, columns, [])
         sql, params = select_sql(
             table,
             self.dialect,
-            columns=columns,
+            columns=present,
             time_column=time_column,
             start=start,
             end=end,
             equals=equals,
         )
-        return typed(table, columns, self._run(sql, params)[1])
+        frame = typed(table, present, self._run(sql, params)[1])
+        absent = [c for c in columns if c not in stored]
+        nulls = [pl.lit(None, table.column(c).polars_type).alias(c) for c in absent]
+        return frame.with_columns(nulls).select(columns) if absent else frame
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         """Any SELECT (`%s` placeholders on every backend); values as the driver returns them."""

@@ -229,6 +229,39 @@ def test_missing_ddl_columns_are_added(warehouse: Warehouse) -> None:
     assert got["collected_at"].null_count() == 0
 
 
+def test_reads_never_create_or_alter_tables(warehouse: Warehouse) -> None:
+    """Sensors and checks only read: the schema changes where rows are written and in the
+    explicit step (`python -m ccdata_assets.warehouse`), never under a read."""
+    index = "cc_ohlcv_spot_indices_1d_raw"
+    with warehouse.connect() as session:
+        missing = session.read("cc_assets")
+        assert missing.is_empty() and missing.schema == load_table("cc_assets").polars_schema()
+        assert not session.table_exists("cc_assets")
+
+        quote = session.dialect.quote
+        session.execute(
+            f"CREATE TABLE {quote(index)} ({quote('datetime')} DATETIME NOT NULL, "
+            f"{quote('market')} VARCHAR(255) NOT NULL, {quote('asset')} VARCHAR(255) NOT NULL, "
+            f"{quote('close')} DOUBLE, PRIMARY KEY ({quote('datetime')}, {quote('market')}, "
+            f"{quote('asset')}))"
+        )
+        session.execute(
+            f"INSERT INTO {quote(index)} VALUES (%s, %s, %s, %s)",
+            ["2024-01-01 00:00:00", "cadli", "BTC", 42_000.5],
+        )
+        legacy = session.read(index)  # lacks the additive `instrument` column: read as null
+        assert legacy.schema == load_table(index).polars_schema()
+        assert legacy.select("asset", "instrument", "close").rows() == [("BTC", None, 42_000.5)]
+        assert "instrument" not in session.stored_columns(index)
+
+    names = warehouse.ensure_tables()
+    assert set(names) >= {"cc_assets", "cc_assets_quarantine", index}
+    with warehouse.connect() as session:
+        assert all(session.table_exists(name) for name in names)
+        assert "instrument" in session.stored_columns(index)
+        assert session.read(index)["close"].to_list() == [42_000.5]
+
+
 def test_unusable_embedded_directory_is_one_sentence(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
