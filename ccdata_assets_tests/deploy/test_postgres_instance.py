@@ -33,7 +33,7 @@ from ccdata_assets.datasets.parse import BOOKKEEPING, parse_series
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.resource import WarehouseResource
-from ccdata_assets_tests.simulator.conftest import fetch
+from ccdata_assets_tests.support import fetch
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / ".venv" / "bin"
