@@ -123,6 +123,7 @@ def platform_env(
 
 
 def wait_for_code_server(port: int, log: Path) -> None:
+    # private: no public Python API pings a code server (the CLI would cost seconds a poll)
     from dagster._grpc.client import DagsterGrpcClient
 
     client = DagsterGrpcClient(port=port, host="127.0.0.1")

@@ -1,5 +1,6 @@
-"""Tests share helpers through support.py only: no module imports a test module or a conftest
-(pytest imports those itself, and importing them twice runs their module code twice)."""
+"""Import rules, checked by reading the source: tests share helpers through support.py only (no
+module imports a test module or a conftest, which pytest imports itself), and every private
+Dagster import says why no public API serves."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
 
 
 def _is_test_or_conftest(module: str) -> bool:
@@ -52,3 +54,25 @@ def test_no_module_imports_a_test_module_or_a_conftest() -> None:
         if (found := forbidden_imports(path.read_text()))
     }
     assert offenders == {}, "import shared helpers from ccdata_assets_tests.support instead"
+
+
+def test_every_private_dagster_import_says_why() -> None:
+    """Public Dagster APIs wherever one exists; a `dagster._` import needs a `# private:` reason
+    on the line above it."""
+    unexplained = []
+    for package in (REPO / "ccdata_assets", TESTS):
+        for path in sorted(package.rglob("*.py")):
+            lines = path.read_text().splitlines()
+            for node in ast.walk(ast.parse("\n".join(lines))):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                if any(n.startswith("dagster._") for n in names):
+                    above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
+                    if not above.startswith("# private: "):
+                        unexplained.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert unexplained == []
