@@ -4,7 +4,6 @@ HTTP, into a real MariaDB and into the embedded local warehouse."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -12,107 +11,26 @@ import polars as pl
 import pytest
 
 from ccdata_assets.datasets.catalog import TIME_SERIES, UNIVERSES
-from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
-from ccdata_assets.definitions import build_definitions
+from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.schedules import newest_window, range_tags
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
-from ccdata_assets.warehouse.resource import WarehouseResource
+from ccdata_assets_tests.support import NOW, TODAY, Platform, set_platform_env
 
-NOW = "2026-06-15T12:30:00"
 NOW_TS = int(datetime(2026, 6, 15, 12, 30, tzinfo=UTC).timestamp())
-TODAY = date(2026, 6, 15)
-PLATFORM_VARS = (
-    "CCDATA_API_KEY", "CCDATA_SOURCE", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
-    "S2_PASSWORD", "S2_DATABASE", "CCDATA_HOME", "CCDATA_SPOT_EXCHANGES", "CCDATA_TOP_N_ASSETS",
-    "CCDATA_MIN_EXCHANGE_GRADE", "CCDATA_START_DATE", "CCDATA_NOW", "CCDATA_SIM_NOW",
-)  # fmt: skip
 
 
 @pytest.fixture(params=["mariadb", "embedded"])
-def platform(request, monkeypatch, tmp_path) -> Iterator[Platform]:
+def platform(request, monkeypatch, tmp_path) -> Platform:
     """The code location as `dagster dev` would load it, on MariaDB or on the embedded file."""
     env = (
         request.getfixturevalue("mysql_env")
         if request.param == "mariadb"
         else {"CCDATA_HOME": str(tmp_path / "ccdata")}
     )
-    for name in PLATFORM_VARS:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {
-        **env,
-        "CCDATA_NOW": NOW,
-        "CCDATA_START_DATE": "2024-01-01",
-        "CCDATA_TOP_N_ASSETS": "3",
-    }.items():
-        monkeypatch.setenv(name, value)
-    yield Platform(request.param, monkeypatch)
-
-
-class Platform:
-    def __init__(self, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.kind = kind
-        self.monkeypatch = monkeypatch
-        self.instance = dg.DagsterInstance.ephemeral()
-        self.defs = build_definitions()
-
-    def reload(self, **env: str) -> None:
-        for name, value in env.items():
-            self.monkeypatch.setenv(name, value)
-        self.defs = build_definitions()
-
-    def run(self, job: str, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
-        return self.defs.resolve_job_def(job).execute_in_process(
-            instance=self.instance,
-            tags=tags or {},
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
-
-    def sense(self, universe: str = "spot_instruments") -> dg.SensorResult | dg.SkipReason:
-        sensor = self.defs.resolve_sensor_def(f"{universe}_sensor")
-        context = dg.build_sensor_context(
-            instance=self.instance, resources={"warehouse": WarehouseResource.from_env()}
-        )
-        result = sensor(context)
-        if isinstance(result, dg.SkipReason):
-            return result
-        for request in result.dynamic_partitions_requests or []:
-            if isinstance(request, dg.AddDynamicPartitionsRequest):
-                self.instance.add_dynamic_partitions(
-                    request.partitions_def_name, request.partition_keys
-                )
-            else:
-                for key in request.partition_keys:
-                    self.instance.delete_dynamic_partition(request.partitions_def_name, key)
-        return result
-
-    def instruments(self) -> list[str]:
-        return self.instance.get_dynamic_partitions("spot_instruments")
-
-    def active(self, universe: Universe) -> list[str]:
-        """Partition keys of instruments still trading (expired futures have no recent rows)."""
-        listed = self.table(universe.instruments_table).filter(
-            pl.col("instrument_status_on_exchange") == "ACTIVE"
-        )
-        keys = set(
-            listed.select(
-                pl.format("{}:{}", universe.market_column, universe.instrument_column)
-            ).to_series()
-        )
-        return [
-            k for k in self.instance.get_dynamic_partitions(universe.partitions_name) if k in keys
-        ]
-
-    def table(self, name: str) -> pl.DataFrame:
-        return WarehouseResource.from_env().get().read(name)
-
-    def bootstrap(self) -> list[str]:
-        """Fresh warehouse: the sensor asks for metadata, then adds the universe."""
-        first = self.sense()
-        assert [r.job_name for r in first.run_requests] == ["metadata_job"]
-        assert self.run("metadata_job").success
-        self.sense()
-        return self.instruments()
+    set_platform_env(
+        monkeypatch, {**env, "CCDATA_START_DATE": "2024-01-01", "CCDATA_TOP_N_ASSETS": "3"}
+    )
+    return Platform(request.param, monkeypatch)
 
 
 def output_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:

@@ -17,8 +17,7 @@ import pytest
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import range_tags
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
-from ccdata_assets_tests.conftest import _connect
-from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job
+from ccdata_assets_tests.support import SMALL_UNIVERSE, connect, run_job
 
 API_KEY = "sk-live-APIKEY-7731"
 DB_PASSWORD = "S2+Pw@8842:x"  # characters a URL must percent-encode
@@ -33,7 +32,7 @@ def secret_user(mysql_url: str, mysql_database: str) -> Iterator[str]:
     """A MariaDB user with a real password, allowed on the per-test database only."""
     user = f"ccdata_s_{uuid.uuid4().hex[:6]}"
     hosts = ("localhost", "127.0.0.1", "%")
-    with _connect() as conn, conn.cursor() as cur:
+    with connect() as conn, conn.cursor() as cur:
         for host in hosts:
             quoted = host.replace("%", "%%")  # the statement takes a parameter
             cur.execute(f"CREATE USER '{user}'@'{quoted}' IDENTIFIED BY %s", [DB_PASSWORD])
@@ -41,7 +40,7 @@ def secret_user(mysql_url: str, mysql_database: str) -> Iterator[str]:
     try:
         yield user
     finally:
-        with _connect() as conn, conn.cursor() as cur:
+        with connect() as conn, conn.cursor() as cur:
             for host in hosts:
                 cur.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
 

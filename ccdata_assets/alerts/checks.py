@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
+
+# private: the types event_log_storage returns; no public API reads check evaluation history
 from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,

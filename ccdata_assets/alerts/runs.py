@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
 
 from ccdata_assets.alerts.model import RUN_FAILED, RUN_RECOVERED, Alert, run_link
 from ccdata_assets.alerts.state import AlertState
@@ -27,7 +26,7 @@ RANGE_END = "dagster/asset_partition_range_end"
 
 
 def _fetch(
-    instance: dg.DagsterInstance, kind: DagsterEventType, after: int
+    instance: dg.DagsterInstance, kind: dg.DagsterEventType, after: int
 ) -> list[dg.EventLogRecord]:
     return list(
         instance.fetch_run_status_changes(
@@ -38,7 +37,7 @@ def _fetch(
     )
 
 
-def _newest(instance: dg.DagsterInstance, kind: DagsterEventType) -> int:
+def _newest(instance: dg.DagsterInstance, kind: dg.DagsterEventType) -> int:
     records = instance.fetch_run_status_changes(records_filter=kind, limit=1).records
     return records[0].storage_id if records else 0
 
@@ -50,7 +49,7 @@ def run_alerts(
     watched: Callable[[str], bool],
 ) -> list[Alert]:
     """Alerts for runs that failed or recovered since the cursor; updates `state` in place."""
-    failure, success = DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_SUCCESS
+    failure, success = dg.DagsterEventType.RUN_FAILURE, dg.DagsterEventType.RUN_SUCCESS
     if state.run_failure_after is None or state.run_success_after is None:
         state.run_failure_after = _newest(instance, failure)
         state.run_success_after = _newest(instance, success)

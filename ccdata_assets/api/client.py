@@ -33,7 +33,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -70,15 +70,6 @@ class ApiStats:
     rate_limited: int = 0  # 429 responses (or Min API Type 99) seen
     limiter_wait_seconds: float = 0.0  # time spent acquiring the rate limiter + quota pauses
     backoff_wait_seconds: float = 0.0  # time spent sleeping between retries
-
-    def copy(self) -> ApiStats:
-        return ApiStats(**asdict(self))
-
-    def __sub__(self, other: ApiStats) -> ApiStats:
-        """Stats accrued since `other` (a `copy()` taken earlier), e.g. per asset in one run."""
-        return ApiStats(
-            **{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
-        )
 
     def as_metadata(self) -> dict[str, int | float]:
         return {

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
+
+# private: AssetCheckEvaluation takes target_materialization_data; dagster does not export its type
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
-from dagster._core.events import DagsterEventType
 
 from ccdata_assets.checks.window import Cell
 
@@ -128,7 +129,7 @@ def latest_materializations(
 ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
     """Each partition's latest materialisation, in two queries whatever the partition count."""
     ids = instance.event_log_storage.get_latest_storage_id_by_partition(
-        asset_key, DagsterEventType.ASSET_MATERIALIZATION, set(partitions)
+        asset_key, dg.DagsterEventType.ASSET_MATERIALIZATION, set(partitions)
     )
     if not ids:
         return {}

@@ -12,7 +12,11 @@ from collections import Counter
 from collections.abc import Iterable
 
 import dagster as dg
+
+# private: event_log_storage's check-history calls take it; no public API reads check history
 from dagster._core.event_api import PartitionKeyFilter
+
+# private: the types those calls return; dagster does not export them
 from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import dagster as dg
+
+# private: what `dagster-daemon liveness-check` runs; no public API reads daemon health
 from dagster._daemon.controller import get_daemon_statuses
 
 from ccdata_assets.metrics.lag import bounded

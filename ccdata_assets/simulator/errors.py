@@ -45,11 +45,6 @@ def json_response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/json")
 
 
-def data_response(data_json: bytes) -> web.Response:
-    """Wrap already-encoded ``Data`` in the success envelope."""
-    return json_response(b'{"Data":' + data_json + b',"Err":{}}')
-
-
 def error_body(err: ApiError) -> bytes:
     payload: dict[str, Any] = {
         "Data": {},

@@ -144,10 +144,6 @@ class FuturesInstrument:
     histo_shard: str
     key: str = field(default="")
 
-    @property
-    def is_perpetual(self) -> bool:
-        return self.expiry_ts is None
-
     def ids(self) -> dict[str, int]:
         return {
             "INDEX_UNDERLYING_ID": ASSETS_BY_SYMBOL[self.base].asset_id,

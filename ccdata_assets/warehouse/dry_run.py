@@ -26,7 +26,6 @@ from dagster import (
     AssetObservation,
     MultiPartitionsDefinition,
 )
-from dagster._core.definitions.metadata import TableMetadataSet
 
 from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 from ccdata_assets.settings import ConfigError
@@ -131,7 +130,7 @@ def observe(
         "rows_would_quarantine": counts.would_quarantine,
     }
     run.update(stream.metadata())
-    run.update(TableMetadataSet(table_name=f"{warehouse.database}.{table.name}"))
+    run["dagster/table_name"] = f"{warehouse.database}.{table.name}"  # Dagster's key
     context.log.info(
         f"Dry run ({DRY_RUN_TAG}=true): {asset_key.to_user_string()} would write "
         f"{counts.would_write} rows into {table.name} and quarantine {counts.would_quarantine}; "

@@ -31,9 +31,8 @@ from dagster import (
     TableColumn,
     TableSchema,
     TimeWindowPartitionsDefinition,
+    partition_loading_context,
 )
-from dagster._core.definitions.metadata import TableMetadataSet
-from dagster._core.definitions.partitions.context import partition_loading_context
 
 from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 from ccdata_assets.settings import ConfigError
@@ -93,7 +92,7 @@ class WarehouseIOManager(ConfigurableIOManager):
         metadata: dict[str, Any] = {"rows_written": written, "rows_quarantined": quarantined}
         if isinstance(obj, BatchStream):
             metadata.update(obj.metadata())
-        metadata.update(TableMetadataSet(table_name=f"{warehouse.database}.{table.name}"))
+        metadata["dagster/table_name"] = f"{warehouse.database}.{table.name}"  # Dagster's key
         context.add_output_metadata(metadata)
 
     def load_input(self, context: InputContext) -> pl.DataFrame:

@@ -10,13 +10,17 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ccdata_assets.alerts.resource import ENV_FIELDS, AlertSinkResource
-from ccdata_assets_tests.alerts.receivers import Mailbox, Webhook, smtp_receiver, webhook_receiver
-
-WEBHOOK_TOKEN = "T0CCDATA/B0ALERTS/hookSECRETtoken42"
-SMTP_USER = "alerts-bot"
-SMTP_PASSWORD = "smtp-SECRET-pa55"
-DAGSTER_URL = "http://dagster.example:3000"
+from ccdata_assets.alerts.resource import ENV_FIELDS
+from ccdata_assets_tests.alerts.receivers import (
+    DAGSTER_URL,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    WEBHOOK_TOKEN,
+    Mailbox,
+    Webhook,
+    smtp_receiver,
+    webhook_receiver,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -83,37 +87,3 @@ def disk_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
     home.mkdir()
     with dg.instance_for_test(temp_dir=str(home)) as instance:
         yield instance
-
-
-class SensorTicker:
-    """Evaluates a sensor the way the daemon does: fresh context, the previous tick's cursor."""
-
-    def __init__(
-        self, defs: dg.Definitions, instance: dg.DagsterInstance, name: str, resources: dict
-    ) -> None:
-        self.defs = defs
-        self.instance = instance
-        self.name = name
-        self.resources = resources
-        self.cursor: str | None = None
-        self.results: list[dg.SensorResult] = []
-
-    def tick(self) -> dg.SensorResult:
-        sensor = self.defs.resolve_sensor_def(self.name)
-        context = dg.build_sensor_context(
-            instance=self.instance,
-            cursor=self.cursor,
-            definitions=self.defs,
-            resources=self.resources,
-        )
-        result = sensor(context)
-        assert isinstance(result, dg.SensorResult)
-        self.cursor = result.cursor
-        self.results.append(result)
-        return result
-
-
-def alert_ticker(defs: dg.Definitions, instance: dg.DagsterInstance) -> SensorTicker:
-    return SensorTicker(
-        defs, instance, "alert_sensor", {"alert_sink": AlertSinkResource.from_env()}
-    )

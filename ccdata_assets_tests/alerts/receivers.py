@@ -21,6 +21,12 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+# What the alert tests configure (secrets on purpose: they must never show up in an alert).
+WEBHOOK_TOKEN = "T0CCDATA/B0ALERTS/hookSECRETtoken42"
+SMTP_USER = "alerts-bot"
+SMTP_PASSWORD = "smtp-SECRET-pa55"
+DAGSTER_URL = "http://dagster.example:3000"
+
 
 @dataclass
 class Webhook:

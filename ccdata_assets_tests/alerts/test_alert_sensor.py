@@ -10,18 +10,14 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.alerts.resource import AlertSinkResource
-from ccdata_assets_tests.alerts.conftest import (
-    DAGSTER_URL,
-    SMTP_PASSWORD,
-    WEBHOOK_TOKEN,
-    alert_ticker,
-)
 from ccdata_assets_tests.alerts.defs_for_tests import (
     BAD_PARTITIONS,
     CHECK_RESULT,
     CRASH,
     alerting_definitions,
 )
+from ccdata_assets_tests.alerts.receivers import DAGSTER_URL, SMTP_PASSWORD, WEBHOOK_TOKEN
+from ccdata_assets_tests.support import alert_ticker
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 

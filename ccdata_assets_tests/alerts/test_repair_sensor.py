@@ -15,25 +15,14 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.utils import make_new_run_id
 
-from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import RANGE_END, RANGE_START, range_tags
 from ccdata_assets.warehouse.dialects import portable_sql
 from ccdata_assets.warehouse.resource import WarehouseResource
-from ccdata_assets_tests.alerts.conftest import alert_ticker
+from ccdata_assets_tests.support import Platform, alert_ticker, run_job, set_platform_env
 
-NOW = "2026-06-15T12:30:00"
 JUNE = date(2026, 6, 1)
 MINUTE_DAYS = [date(2026, 6, d) for d in range(11, 16)]  # the 4-day lookback's daily windows
-PLATFORM_VARS = (
-    "CCDATA_API_KEY", "CCDATA_SOURCE", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT", "S2_USER",
-    "S2_PASSWORD", "S2_DATABASE", "CCDATA_HOME", "CCDATA_SPOT_EXCHANGES", "CCDATA_TOP_N_ASSETS",
-    "CCDATA_MIN_EXCHANGE_GRADE", "CCDATA_START_DATE", "CCDATA_NOW", "CCDATA_SIM_NOW",
-    "CCDATA_REPAIR_DRY_RUN", "CCDATA_REPAIR_MAX_PARTITIONS", "CCDATA_REPAIR_MAX_RUNS",
-    "CCDATA_REPAIR_LOOKBACK_DAYS",
-)  # fmt: skip
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 SERIES = ("spot_ohlcv_1d", "spot_ohlcv_1h", "spot_ohlcv_1m")
@@ -65,43 +54,21 @@ def fill_jobs(defs: dg.Definitions) -> list[dg.UnresolvedAssetJobDefinition]:
     ]
 
 
-class Platform:
-    """The code location as `dagster dev` loads it, on an embedded warehouse."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, instance: dg.DagsterInstance) -> None:
-        self.monkeypatch = monkeypatch
-        self.instance = instance
-        self.reload()
+class RepairPlatform(Platform):
+    """The shared platform on an embedded warehouse, with the fill jobs beside its own."""
 
     def reload(self, **env: str) -> None:
-        for name, value in env.items():
-            self.monkeypatch.setenv(name, value)
-        self.defs = build_definitions()
+        super().reload(**env)
         self.filler = dg.Definitions.merge(self.defs, dg.Definitions(jobs=fill_jobs(self.defs)))
 
-    def run(self, job: str, tags: dict[str, str]) -> dg.ExecuteInProcessResult:
-        result = self.filler.resolve_job_def(job).execute_in_process(
-            instance=self.instance, tags=tags, raise_on_error=False, run_config=QUIET
-        )
+    def run(self, job: str, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+        result = run_job(self.filler, self.instance, job, tags)
         assert result.success, job
         return result
 
     def bootstrap(self) -> list[str]:
         """Universe from the instrument sensor, then every spot candle of the 4-day lookback."""
-        sensor = self.defs.resolve_sensor_def("spot_instruments_sensor")
-        for _ in range(2):  # first tick asks for metadata, the second adds the universe
-            context = dg.build_sensor_context(
-                instance=self.instance, resources={"warehouse": WarehouseResource.from_env()}
-            )
-            result = sensor(context)
-            for request in getattr(result, "run_requests", None) or []:
-                if request.job_name == "metadata_job":
-                    self.run("fill_metadata", {})
-            for request in getattr(result, "dynamic_partitions_requests", None) or []:
-                self.instance.add_dynamic_partitions(
-                    request.partitions_def_name, request.partition_keys
-                )
-        instruments = self.instance.get_dynamic_partitions("spot_instruments")
+        instruments = super().bootstrap(metadata_job="fill_metadata")
         assert len(instruments) >= 3
         self.run("fill_spot_ohlcv_1d", range_tags(JUNE, JUNE, instruments))
         self.run("fill_spot_ohlcv_1h", range_tags(JUNE, JUNE, instruments))
@@ -149,7 +116,7 @@ def filled(tmp_path_factory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def platform(filled: Path, tmp_path: Path, monkeypatch) -> Iterator[Platform]:
+def platform(filled: Path, tmp_path: Path, monkeypatch) -> Iterator[RepairPlatform]:
     """A private copy of the filled platform, so a test may delete rows."""
     shutil.copytree(filled, tmp_path / "copy")
     with _platform(tmp_path / "copy", monkeypatch) as platform:
@@ -157,24 +124,23 @@ def platform(filled: Path, tmp_path: Path, monkeypatch) -> Iterator[Platform]:
 
 
 @contextmanager
-def _platform(root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
-    for name in PLATFORM_VARS:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {
-        "CCDATA_HOME": str(root / "ccdata"),
-        "CCDATA_NOW": NOW,
-        "CCDATA_START_DATE": "2026-05-01",
-        "CCDATA_TOP_N_ASSETS": "1",
-        "CCDATA_SPOT_EXCHANGES": "kraken",
-        "CCDATA_REPAIR_LOOKBACK_DAYS": "4",
-        "CCDATA_REPAIR_DRY_RUN": "false",
-    }.items():
-        monkeypatch.setenv(name, value)
+def _platform(root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RepairPlatform]:
+    set_platform_env(
+        monkeypatch,
+        {
+            "CCDATA_HOME": str(root / "ccdata"),
+            "CCDATA_START_DATE": "2026-05-01",
+            "CCDATA_TOP_N_ASSETS": "1",
+            "CCDATA_SPOT_EXCHANGES": "kraken",
+            "CCDATA_REPAIR_LOOKBACK_DAYS": "4",
+            "CCDATA_REPAIR_DRY_RUN": "false",
+        },
+    )
     home = root / "dagster_home"
     home.mkdir(exist_ok=True)
     try:
         with dg.instance_for_test(temp_dir=str(home)) as instance:
-            yield Platform(monkeypatch, instance)
+            yield RepairPlatform("embedded", monkeypatch, instance)
     finally:
         monkeypatch.undo()
 
@@ -185,7 +151,7 @@ def test_complete_warehouse_needs_no_repair(platform) -> None:
     assert result.skip_reason.skip_message == "No partitions with missing periods."
 
 
-def _holes(platform: Platform) -> list[str]:
+def _holes(platform: RepairPlatform) -> list[str]:
     """Deletes minutes: instrument 0 on three days running, instruments 1 and 2 on one day."""
     i = platform.instance.get_dynamic_partitions("spot_instruments")
     for day in MINUTE_DAYS[0:3]:  # June 11..13
@@ -237,7 +203,6 @@ def test_a_data_set_with_a_repair_in_flight_is_left_alone(platform) -> None:
     platform.instance.add_run(
         dg.DagsterRun(
             job_name="spot_ohlcv_1m_job",
-            run_id=make_new_run_id(),
             status=dg.DagsterRunStatus.STARTED,
             tags={"ccdata/repair": "missing periods"},
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import dagster as dg
 
@@ -10,6 +11,22 @@ from ccdata_assets.api import CCDataApiResource
 from ccdata_assets.settings import REAL_API_BASE_URL, ApiSettings
 from ccdata_assets.simulator import serve_in_thread
 from ccdata_assets_tests.api._support import KEY, run, sim_config
+
+MARKETS = "/spot/v1/markets"
+
+
+def paced(resource: CCDataApiResource, calls: int) -> float:
+    """Seconds `calls` requests sent at once take through the resource's client: its pace, as
+    long as the server allows more (then no rate-limit header slows the client down)."""
+
+    async def main() -> float:
+        async with resource.open() as client:
+            started = time.monotonic()
+            await asyncio.gather(*(client.get(MARKETS, {"market": "kraken"}) for _ in range(calls)))
+            assert client.stats.calls == calls and client.stats.rate_limited == 0
+            return time.monotonic() - started
+
+    return run(main())
 
 
 def test_no_base_url_starts_the_embedded_simulator_and_says_so() -> None:
@@ -23,8 +40,8 @@ def test_no_base_url_starts_the_embedded_simulator_and_says_so() -> None:
             assert client.base_url.startswith("http://127.0.0.1:")  # real HTTP, not in-process
 
     run(main())
-    policy = resource._policy()
-    assert (policy["calls_per_second"], policy["calls_per_minute"]) == (40.0, 2400.0)
+    # Paced at 40 calls a second, 80 % of the embedded simulator's 50: 41 calls span a second.
+    assert 0.95 <= paced(CCDataApiResource(max_concurrency=41), 41) < 5
 
 
 def test_base_url_talks_to_that_server_with_real_key_defaults() -> None:
@@ -39,8 +56,13 @@ def test_base_url_talks_to_that_server_with_real_key_defaults() -> None:
         instruments = asyncio.run(main())
         assert "BTC-USD" in instruments["kraken"]["instruments"]
         assert sim.stats.calls["/spot/v1/markets/instruments"] == 1
-    policy = resource._policy()
-    assert (policy["calls_per_second"], policy["calls_per_minute"]) == (10.0, 240.0)
+
+
+def test_a_real_api_gets_the_real_default_pace() -> None:
+    """Unset limits on a real API mean 10 calls a second: 21 calls span two seconds."""
+    with serve_in_thread(sim_config()) as sim:
+        resource = CCDataApiResource(base_url=sim.base_url, api_key=KEY, max_concurrency=21)
+        assert 1.9 <= paced(resource, 21) < 8
 
 
 def test_from_settings_passes_the_key_as_an_env_var_never_the_value() -> None:

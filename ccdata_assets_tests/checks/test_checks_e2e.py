@@ -4,6 +4,8 @@ data corrupted on purpose, by the simulator or by a realistic hand on the wareho
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -18,19 +20,10 @@ from ccdata_assets.datasets.catalog import (
     TIME_SERIES,
 )
 from ccdata_assets.schedules import range_tags
-from ccdata_assets.simulator import FaultConfig
+from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_thread
 from ccdata_assets.simulator.faults import bucket_hit
 from ccdata_assets.warehouse.resource import WarehouseResource
-from ccdata_assets_tests.test_platform import NOW, TODAY
-
-from .conftest import (
-    check_keys,
-    evaluations,
-    faulty_api,
-    meta,
-    partition_evaluations,
-    run_checks,
-)
+from ccdata_assets_tests.support import NOW, QUIET, TODAY, Platform
 
 JUNE = date(2026, 6, 1)  # the monthly window holding NOW (2026-06-15 12:30)
 HOURS_SO_FAR = 14 * 24 + 12  # closed hours of June by NOW
@@ -46,6 +39,65 @@ TIME_SERIES_CHECKS = {
     "index_consistency": (False, "WARN"),
     "quarantine": (False, "WARN"),
 }
+
+
+@contextmanager
+def faulty_api(platform: Platform, faults: FaultConfig) -> Iterator[None]:
+    """Point the platform at a simulator with `faults` over HTTP, then back at the embedded one."""
+    with serve_in_thread(SimulatorConfig(faults=faults)) as sim:
+        platform.reload(
+            DATA_API_BASE_URL=sim.base_url, CCDATA_API_KEY="test-key", CCDATA_SOURCE="simulator"
+        )
+        try:
+            yield
+        finally:
+            platform.monkeypatch.delenv("DATA_API_BASE_URL")
+            platform.monkeypatch.delenv("CCDATA_API_KEY")
+            platform.reload()
+
+
+def evaluations(
+    result: dg.ExecuteInProcessResult, asset: str
+) -> dict[str, dg.AssetCheckEvaluation]:
+    """The run-level evaluation of each check of `asset` (per-partition ones left out)."""
+    return {
+        e.check_name: e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == asset and e.partition is None
+    }
+
+
+def partition_evaluations(
+    result: dg.ExecuteInProcessResult, asset: str, check: str
+) -> dict[str, dg.AssetCheckEvaluation]:
+    return {
+        e.partition: e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == asset and e.check_name == check and e.partition
+    }
+
+
+def meta(evaluation: dg.AssetCheckEvaluation) -> dict:
+    return {k: v.value for k, v in evaluation.metadata.items()}
+
+
+def run_checks(platform: Platform, asset: str, *checks: str) -> dg.ExecuteInProcessResult:
+    """Only these checks of `asset`, as the daily sweep runs them (no partitions: recent windows)."""
+    sweep = platform.defs.resolve_job_def("data_quality_checks")
+    selected = {dg.AssetCheckKey(dg.AssetKey(asset), check) for check in checks}
+    return sweep.get_subset(asset_check_selection=selected).execute_in_process(
+        instance=platform.instance,
+        raise_on_error=False,
+        run_config=QUIET,
+    )
+
+
+def check_keys(job: dg.JobDefinition) -> set[tuple[str, str]]:
+    """(asset, check) of every check the job runs."""
+    return {
+        (key.asset_key.to_user_string(), key.name)
+        for key in job.asset_layer.asset_graph.asset_check_keys
+    }
 
 
 def execute(platform, sql: str) -> None:

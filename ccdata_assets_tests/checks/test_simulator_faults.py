@@ -10,7 +10,8 @@ from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.datasets.parse import parse_series
 from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_thread
 from ccdata_assets.simulator.faults import SPIKE_FACTOR, bucket_hit
-from ccdata_assets_tests.simulator.conftest import NOW, fetch
+from ccdata_assets_tests.support import SIM_NOW as NOW
+from ccdata_assets_tests.support import fetch
 
 HOURS = "/spot/v1/historical/hours"
 PARAMS = {"market": "kraken", "instrument": "BTC-USD", "limit": "200", "to_ts": str(NOW - 7200)}

@@ -33,9 +33,8 @@ from ccdata_assets.datasets.parse import BOOKKEEPING, parse_series
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.resource import WarehouseResource
-from ccdata_assets_tests.simulator.conftest import fetch
+from ccdata_assets_tests.support import REPO, fetch
 
-REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / ".venv" / "bin"
 # Pinned, so the data is the same on any date: the first minutes of a year, where every window
 # (month and day) turns over at once.
@@ -123,6 +122,7 @@ def platform_env(
 
 
 def wait_for_code_server(port: int, log: Path) -> None:
+    # private: no public Python API pings a code server (the CLI would cost seconds a poll)
     from dagster._grpc.client import DagsterGrpcClient
 
     client = DagsterGrpcClient(port=port, host="127.0.0.1")

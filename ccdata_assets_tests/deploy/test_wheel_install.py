@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ccdata_assets_tests.conftest import REPO, _connect
+from ccdata_assets_tests.support import REPO, connect
 
 NOW = "2025-06-15T12:00:00"  # pinned, so March 2025 is closed on any day the test runs
 INSTRUMENT = "kraken:BTC-USD"
@@ -152,7 +152,7 @@ def test_wheel_installs_validates_and_materialises_outside_the_checkout(
         timings=timings,
     )
 
-    with _connect(mysql_env["S2_DATABASE"]) as conn, conn.cursor() as cur:
+    with connect(mysql_env["S2_DATABASE"]) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT COUNT(*), COUNT(DISTINCT `datetime`), MIN(`datetime`), MAX(`datetime`), "
             "MIN(`close`) FROM cc_ohlcv_spot_1d_raw WHERE exchange = 'kraken' AND symbol = 'BTC-USD'"

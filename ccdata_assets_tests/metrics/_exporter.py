@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-PLATFORM_VARS = (
-    "CCDATA_API_KEY", "CCDATA_SOURCE", "DATA_API_BASE_URL", "SINGLESTOREDB_URL", "S2_HOST", "S2_PORT",
-    "S2_USER", "S2_PASSWORD", "S2_DATABASE", "CCDATA_HOME", "CCDATA_NOW", "CCDATA_START_DATE",
-    "DAGSTER_HOME", "CCDATA_RATE_LIMIT_URL", "CCDATA_CALLS_PER_SECOND", "CCDATA_CALLS_PER_MINUTE",
-)  # fmt: skip
+from ccdata_assets_tests.support import PLATFORM_VARS
+
 EXPORTER = [sys.executable, "-m", "ccdata_assets.metrics", "--host", "127.0.0.1", "--timeout", "3"]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

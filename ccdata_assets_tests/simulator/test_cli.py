@@ -19,8 +19,8 @@ import pytest
 
 from ccdata_assets.simulator.__main__ import FAULT_FLAGS, build_parser, config_from_args
 from ccdata_assets.simulator.config import FaultConfig
-
-from .conftest import NOW, fetch
+from ccdata_assets_tests.support import SIM_NOW as NOW
+from ccdata_assets_tests.support import fetch
 
 DAYS = "/spot/v1/historical/days"
 PARAMS = {"market": "kraken", "instrument": "BTC-USD", "limit": "5", "to_ts": str(NOW - 86_400)}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 
 from ccdata_assets.simulator.futures_universe import futures_instruments
-
-from .conftest import NOW
+from ccdata_assets_tests.support import SIM_NOW as NOW
 
 DAY, HOUR, MINUTE = 86_400, 3_600, 60
 FUT = "/futures/v1/historical"

@@ -16,8 +16,8 @@ from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_threa
 from ccdata_assets.simulator.config import NOW_ENV, PLATFORM_NOW_ENV, clock_for
 from ccdata_assets.simulator.faults import CORRUPTION_KINDS
 from ccdata_assets.simulator.limits import WINDOWS
-
-from .conftest import NOW, fetch
+from ccdata_assets_tests.support import SIM_NOW as NOW
+from ccdata_assets_tests.support import fetch
 
 DAYS = "/spot/v1/historical/days"
 PARAMS = {"market": "kraken", "instrument": "BTC-USD", "limit": "5", "to_ts": str(NOW - 86_400)}
@@ -159,7 +159,7 @@ def test_same_request_same_bytes_in_another_process(sim):
     script = (
         "import hashlib, json, sys\n"
         "from ccdata_assets.simulator import SimulatorConfig, serve_in_thread\n"
-        "from ccdata_assets_tests.simulator.conftest import fetch\n"
+        "from ccdata_assets_tests.support import fetch\n"
         "urls = json.loads(sys.argv[1])\n"
         # A different "now": closed buckets must not depend on it.
         f"with serve_in_thread(SimulatorConfig(now={NOW + 400 * 86_400})) as sim:\n"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 
 from ccdata_assets.simulator.index_universe import index_by_market
-
-from .conftest import NOW
+from ccdata_assets_tests.support import SIM_NOW as NOW
 
 DAY, HOUR, MINUTE = 86_400, 3_600, 60
 IDX = "/index/cc/v1/historical"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ccdata_assets.simulator.catalog import grade_for
 from ccdata_assets.simulator.universe import get_universe
-
-from .conftest import NOW
+from ccdata_assets_tests.support import SIM_NOW as NOW
 
 MARKET_KEYS = [
     "TYPE", "EXCHANGE_STATUS", "MAPPED_INSTRUMENTS_TOTAL", "UNMAPPED_INSTRUMENTS_TOTAL",

@@ -8,8 +8,8 @@ import pytest
 
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.simulator.universe import SpotInstrument, get_universe
-
-from .conftest import NOW, fetch
+from ccdata_assets_tests.support import SIM_NOW as NOW
+from ccdata_assets_tests.support import fetch
 
 DAYS, HOURS, MINUTES = (
     "/spot/v1/historical/days",

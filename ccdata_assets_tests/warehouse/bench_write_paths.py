@@ -19,7 +19,7 @@ import singlestoredb
 
 from ccdata_assets.settings import WarehouseSettings
 from ccdata_assets.warehouse import Warehouse, load_table
-from ccdata_assets_tests.conftest import TEST_MYSQL_URL
+from ccdata_assets_tests.support import TEST_MYSQL_URL
 
 TABLE = "cc_ohlcv_spot_1m_raw"
 

@@ -16,9 +16,7 @@ from singlestoredb.exceptions import OperationalError
 from ccdata_assets.settings import WarehouseSettings, warehouse_settings
 from ccdata_assets.warehouse import Warehouse, WarehouseConnectionError
 from ccdata_assets.warehouse.writer import retry_locks
-from ccdata_assets_tests.conftest import _connect
-
-from .test_warehouse import NASTY, candles
+from ccdata_assets_tests.support import NASTY, candles, connect
 
 
 def _frame(n: int) -> pl.DataFrame:
@@ -117,13 +115,13 @@ def limited_user(mysql_url: str) -> Iterator[tuple[str, str]]:
     """A MariaDB user that may log in but use no database (error 1044 on any other)."""
     user, password = f"ccdata_limited_{uuid.uuid4().hex[:6]}", "Limited-Pw-123"
     hosts = ("localhost", "127.0.0.1", "%")
-    with _connect() as conn, conn.cursor() as cur:
+    with connect() as conn, conn.cursor() as cur:
         for host in hosts:
             cur.execute(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY '{password}'")
     try:
         yield user, password
     finally:
-        with _connect() as conn, conn.cursor() as cur:
+        with connect() as conn, conn.cursor() as cur:
             for host in hosts:
                 cur.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
 

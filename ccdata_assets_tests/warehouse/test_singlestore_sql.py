@@ -36,7 +36,7 @@ from ccdata_assets.warehouse.ddl import TableDef, load_table, quarantine_table, 
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.reader import select_sql
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
-from ccdata_assets_tests.conftest import _connect
+from ccdata_assets_tests.support import connect
 
 S2 = Dialect.SINGLESTORE
 CREATE_TABLE_DOC = (
@@ -123,7 +123,7 @@ class Recorder:
 @cache
 def _mogrifier() -> Any:
     """One connection whose client interpolates parameters exactly as the platform's does."""
-    return _connect()
+    return connect()
 
 
 class RecordingCursor:
@@ -213,7 +213,7 @@ def recorded_checks(mysql_env: dict[str, str]) -> list[str]:
     with warehouse.connect() as session:  # MariaDB DDL: the checks must find the tables
         for name in {load_table(s.table).name for s in TIME_SERIES} | {"cc_instruments_spot"}:
             session.ensure_table(name)
-    real = _connect(settings.database)
+    real = connect(settings.database)
     conn = Recorder(real)
     session = Session(warehouse, conn, S2)
     limits_for = check_settings(env={}).for_time_series

@@ -12,39 +12,7 @@ from polars.testing import assert_frame_equal
 
 from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import Warehouse, WarehouseConnectionError, load_table, table_names
-
-T0 = datetime(2024, 1, 1)
-NASTY = [
-    "plain",
-    "comma,x",
-    'quote"x',
-    "back\\slash",
-    "line\nbreak",
-    "cr\rx",
-    "\\N",
-    "NULL",
-    "",
-    "ünï€😀",
-    "tab\tx",
-    '"',
-    "end\\",
-    None,
-]
-
-
-def candles(n: int, *, exchange: str = "kraken", symbol: str = "BTC-USD", close: float = 100.0):
-    return pl.DataFrame(
-        {
-            "datetime": [T0 + timedelta(hours=i) for i in range(n)],
-            "exchange": exchange,
-            "symbol_unmapped": "XXBTZUSD",
-            "symbol": symbol,
-            "open": [close + i for i in range(n)],
-            "close": [close + i + 0.5 for i in range(n)],
-            "total_trades": list(range(n)),
-            "first_trade_timestamp": [T0 + timedelta(hours=i, seconds=7) for i in range(n)],
-        }
-    )
+from ccdata_assets_tests.support import NASTY, T0, candles
 
 
 def sorted_read(warehouse: Warehouse, table: str, **filters) -> pl.DataFrame:
