@@ -16,6 +16,7 @@ from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import newest_window, range_tags
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 NOW = "2026-06-15T12:30:00"
@@ -103,7 +104,7 @@ class Platform:
             k for k in self.instance.get_dynamic_partitions(universe.partitions_name) if k in keys
         ]
 
-    def table(self, name: str) -> pl.DataFrame:
+    def table(self, name: str | TableDef) -> pl.DataFrame:
         return WarehouseResource.from_env().get().read(name)
 
     def bootstrap(self) -> list[str]:
