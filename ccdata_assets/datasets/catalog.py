@@ -579,10 +579,14 @@ SNAPSHOTS: tuple[SnapshotSpec, ...] = (
 UNIVERSES: tuple[Universe, ...] = tuple(dict.fromkeys(spec.universe for spec in TIME_SERIES))
 
 
+TABLES: dict[str, TableDef] = {
+    **{spec.table.name: spec.table for spec in TIME_SERIES},
+    **{output.table.name: output.table for spec in SNAPSHOTS for output in spec.outputs},
+}
+
+
 def table_for(name: str) -> TableDef:
     """The table of the data set (time series or snapshot output) stored in table `name`."""
-    tables = {spec.table.name: spec.table for spec in TIME_SERIES}
-    tables.update((o.table.name, o.table) for spec in SNAPSHOTS for o in spec.outputs)
-    if name not in tables:
+    if name not in TABLES:
         raise ConfigError(f"No data set of the catalog is stored in table {name!r}.")
-    return tables[name]
+    return TABLES[name]
