@@ -2,14 +2,7 @@
 
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.connection import WarehouseConnectionError
-from ccdata_assets.warehouse.ddl import (
-    Column,
-    TableDef,
-    as_table,
-    load_table,
-    quarantine_table,
-    table_names,
-)
+from ccdata_assets.warehouse.ddl import Column, TableDef, load_table, quarantine_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager, table_metadata
 from ccdata_assets.warehouse.resource import WarehouseResource
@@ -26,7 +19,6 @@ __all__ = [
     "WarehouseConnectionError",
     "WarehouseIOManager",
     "WarehouseResource",
-    "as_table",
     "load_table",
     "quarantine_table",
     "table_metadata",
