@@ -3,10 +3,11 @@
 Each tick is ONE run covering the newest complete window for the whole universe: a (date x every
 instrument) rectangle passed as a partition range, never one run per instrument.
 
-Cadence: 1d daily at 00:15 UTC and 1h hourly at :05, each re-fetching the month that holds the
-candle that just closed (a month is at most 31 days or 744 hours: one API call per instrument);
-1m every 15 minutes, re-fetching today (1440 minutes fit in one page of 2000: one call per
-instrument), so minute data is at most 15 minutes behind for 96 x I calls a day.
+Cadence (each `Interval` in datasets/spec.py carries its cron): 1d daily at 00:15 UTC and 1h
+hourly at :05, each re-fetching the month that holds the candle that just closed (a month is at
+most 31 days or 744 hours: one API call per instrument); 1m every 15 minutes, re-fetching today
+(1440 minutes fit in one page of 2000: one call per instrument), so minute data is at most 15
+minutes behind for 96 x I calls a day.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.settings import UniverseSettings
 
-CRON = {"1d": "15 0 * * *", "1h": "5 * * * *", "1m": "*/15 * * * *"}
 METADATA_CRON = "5 0 * * *"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -44,7 +44,7 @@ def build_time_series_schedule(
 ) -> dg.ScheduleDefinition:
     @dg.schedule(
         name=f"{spec.name}_schedule",
-        cron_schedule=CRON[spec.interval.label],
+        cron_schedule=spec.interval.cron,
         job=job,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,

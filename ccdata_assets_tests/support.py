@@ -21,6 +21,7 @@ import singlestoredb
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.datasets.spec import Universe
 from ccdata_assets.definitions import build_definitions
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,7 +229,7 @@ class Platform:
             k for k in self.instance.get_dynamic_partitions(universe.partitions_name) if k in keys
         ]
 
-    def table(self, name: str) -> pl.DataFrame:
+    def table(self, name: str | TableDef) -> pl.DataFrame:
         return WarehouseResource.from_env().get().read(name)
 
     def bootstrap(self, metadata_job: str = "metadata_job") -> list[str]:

@@ -77,7 +77,7 @@ def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.A
         for output in spec.outputs:
             parsed = parse_records(
                 records,
-                table_name=output.table,
+                table=output.table,
                 fields=output.fields,
                 required=output.key_fields,
                 rules=output.rules,

@@ -26,10 +26,11 @@ from ccdata_assets import clock
 from ccdata_assets.api.errors import ApiError
 from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
-from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, plan
+from ccdata_assets.assets.planning import InstrumentKey, Span, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.datasets.parse import parse_series
-from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
+from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.datasets.universe import instrument_bounds
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
@@ -51,23 +52,6 @@ class RunProgress:
     failures: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     unmapped_fields: set[str] = field(default_factory=set)  # API fields no column takes
-
-
-def instrument_bounds(instruments: pl.DataFrame, universe: Universe) -> dict[InstrumentKey, Bounds]:
-    """First and last trade of each instrument; the last only for instruments no longer active."""
-    if instruments.is_empty():
-        return {}
-    status = "instrument_status_on_exchange"
-    bounds = {}
-    for row in instruments.iter_rows(named=True):
-        retired = row.get(status) not in (None, "ACTIVE")
-        bounds[InstrumentKey(row[universe.market_column], row[universe.instrument_column])] = (
-            Bounds(
-                first_trade=row[universe.first_trade_column],
-                last_trade=row[universe.last_trade_column] if retired else None,
-            )
-        )
-    return bounds
 
 
 def page_jobs(

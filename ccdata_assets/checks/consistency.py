@@ -3,7 +3,7 @@
 more than the tolerance is worth a look (bad prints, a wrong instrument mapping), not a failure.
 
 The busiest exchange of a pair is the one with the most quote volume in the checked window; the
-comparison needs the index data set's table (`cc_ohlcv_spot_indices_<interval>_raw`).
+comparison needs the index data set the catalog links to the spot data set (`spec.index`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.warehouse.ddl import TableDef, load_table, table_names
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
 SPOT_COLUMNS = ("base", "quote", "close", "quote_volume")
@@ -22,12 +22,11 @@ INDEX_COLUMNS = ("market", "asset", "quote", "close")
 
 
 def index_table(spec: TimeSeriesSpec) -> TableDef | None:
-    """The index table a spot data set is compared with, if both tables have what it takes."""
-    name = f"cc_ohlcv_spot_indices_{spec.interval.label}_raw"
-    if spec.group != "spot" or name == spec.table or name not in table_names():
+    """The table of the index data set `spec` is linked to, if both tables have what it takes."""
+    if spec.index is None:
         return None
-    index, table = load_table(name), load_table(spec.table)
-    if not set(SPOT_COLUMNS) <= set(table.column_names):
+    index = spec.index.table
+    if not set(SPOT_COLUMNS) <= set(spec.table.column_names):
         return None
     return index if set(INDEX_COLUMNS) <= set(index.column_names) else None
 

@@ -23,7 +23,7 @@ from ccdata_assets.checks.scope import Scope
 from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import Cell, cell
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
 
 DETAILED_WINDOWS = 20  # windows whose missing timestamps are listed; others get counts only
@@ -80,7 +80,7 @@ def survey(
     """Expected, stored and filled periods of every cell, in the order given."""
     if not cells:
         return []
-    table = load_table(spec.table)
+    table = spec.table
     unit = spec.interval.seconds
     bounds = store.trade_bounds(session, spec.universe)
     spans = [_expected(c, unit, bounds.get(c.instrument, Bounds()), until) for c in cells]

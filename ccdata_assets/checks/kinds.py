@@ -23,7 +23,7 @@ from ccdata_assets.checks.results import Verdict
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.checks.settings import WINDOW_CHECKS, Thresholds, show_duration
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.warehouse.ddl import load_table
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -67,8 +67,8 @@ TIME_SERIES_KINDS: tuple[Kind, ...] = (
         True,
         ERROR,
         lambda spec, _: (
-            f"{spec.table} has exactly the columns, types and primary key of "
-            f"sql/tables/{spec.table}.sql. Blocking."
+            f"{spec.table.name} has exactly the columns, types and primary key of "
+            f"sql/tables/{spec.table.name}.sql. Blocking."
         ),
         lambda session, scope, _: schema.check(session, scope.table),
     ),
@@ -99,14 +99,12 @@ TIME_SERIES_KINDS: tuple[Kind, ...] = (
         False,
         WARN,
         lambda spec, lim: _window(
-            f"No {'/'.join(outliers.outlier_columns(load_table(spec.table), lim.outlier_columns))} "
+            f"No {'/'.join(outliers.outlier_columns(spec.table, lim.outlier_columns))} "
             f"lies more than {lim.outlier_sigmas:g} robust sigmas from the median of its "
             f"{lim.outlier_neighbours} neighbours on each side."
         ),
         lambda session, scope, _: outliers.check(session, scope),
-        lambda spec, lim: bool(
-            outliers.outlier_columns(load_table(spec.table), lim.outlier_columns)
-        ),
+        lambda spec, lim: bool(outliers.outlier_columns(spec.table, lim.outlier_columns)),
     ),
     Kind(
         "unique_keys",
@@ -146,10 +144,10 @@ TIME_SERIES_KINDS: tuple[Kind, ...] = (
         WARN,
         lambda spec, lim: (
             f"At most {lim.max_unreviewed_quarantine} rows of {spec.name} wait unreviewed in "
-            f"{spec.table}_quarantine (set reviewed = 1 once looked at)."
+            f"{spec.table.quarantine.name} (set reviewed = 1 once looked at)."
         ),
         lambda session, scope, _: quarantine.check(
-            session, scope.table.name, scope.spec.name, scope.limits
+            session, scope.table, scope.spec.name, scope.limits
         ),
     ),
 )
@@ -160,7 +158,7 @@ SnapshotRun = Callable[[dg.AssetCheckExecutionContext, Session], Verdict]
 SnapshotItem = tuple[dg.AssetCheckSpec, dg.AssetCheckSeverity, SnapshotRun]
 
 
-def snapshot_items(name: str, table: str, limits: Thresholds) -> list[SnapshotItem]:
+def snapshot_items(name: str, table: TableDef, limits: Thresholds) -> list[SnapshotItem]:
     key = dg.AssetKey(name)
 
     def spec(check: str, blocking: bool, severity: dg.AssetCheckSeverity, about: str):
@@ -173,10 +171,13 @@ def snapshot_items(name: str, table: str, limits: Thresholds) -> list[SnapshotIt
         )
 
     fresh = f"{name} was refreshed within the last {show_duration(limits.freshness)}."
-    shape = f"{table} has exactly the columns, types and primary key of sql/tables/{table}.sql."
+    shape = (
+        f"{table.name} has exactly the columns, types and primary key of "
+        f"sql/tables/{table.name}.sql."
+    )
     waiting = (
         f"At most {limits.max_unreviewed_quarantine} rows of {name} wait unreviewed in "
-        f"{table}_quarantine (set reviewed = 1 once looked at)."
+        f"{table.quarantine.name} (set reviewed = 1 once looked at)."
     )
     return [
         (
@@ -187,7 +188,7 @@ def snapshot_items(name: str, table: str, limits: Thresholds) -> list[SnapshotIt
         (
             spec("schema", True, ERROR, f"{shape} Blocking."),
             ERROR,
-            lambda _, session: schema.check(session, load_table(table)),
+            lambda _, session: schema.check(session, table),
         ),
         (
             spec("quarantine", False, WARN, waiting),

@@ -7,12 +7,12 @@ from __future__ import annotations
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict
 from ccdata_assets.checks.settings import Thresholds
-from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, load_table
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
 
-def check(session: Session, table_name: str, data_set: str, limits: Thresholds) -> Verdict:
-    table = load_table(table_name + QUARANTINE_SUFFIX)
+def check(session: Session, data_table: TableDef, data_set: str, limits: Thresholds) -> Verdict:
+    table = data_table.quarantine
     allowed = limits.max_unreviewed_quarantine
     if not store.stored_columns(session, table):
         return Verdict(True, f"Nothing quarantined ({table.name} does not exist yet).")

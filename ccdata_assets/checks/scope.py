@@ -11,7 +11,7 @@ from ccdata_assets import clock
 from ccdata_assets.checks.settings import Thresholds
 from ccdata_assets.checks.window import CheckWindow, cells_for_keys, recent_cells
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.ddl import TableDef
 
 AS_OF_KEY = "as_of"  # the asset's clock reading, in its materialisation metadata
 
@@ -41,7 +41,7 @@ def scope_for(
         window = CheckWindow(recent_cells(spec, instruments, now, limits.recent_windows), True)
     return Scope(
         spec=spec,
-        table=load_table(spec.table),
+        table=spec.table,
         limits=limits,
         window=window,
         now=now,

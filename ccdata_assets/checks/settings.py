@@ -31,13 +31,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.datasets.spec import INTERVALS, TimeSeriesSpec
 from ccdata_assets.settings import ConfigError
 
 ENV = "CCDATA_CHECKS_FILE"
 Bounds = Mapping[str, tuple[float, float]]  # column glob -> (low, high), inclusive
 
-FRESHNESS = {"1d": timedelta(hours=36), "1h": timedelta(hours=3), "1m": timedelta(minutes=30)}
 SNAPSHOT_FRESHNESS = timedelta(hours=36)
 # Plausible values wherever a table has such columns: funding rates are a fraction per funding
 # interval (exchanges cap them at a few percent), open interest is never negative, and no
@@ -97,7 +96,7 @@ class CheckSettings:
     sweep_cron: str = "30 1 * * *"
 
     def for_time_series(self, spec: TimeSeriesSpec) -> Thresholds:
-        base = Thresholds(freshness=FRESHNESS.get(spec.interval.label, timedelta(hours=36)))
+        base = Thresholds(freshness=spec.interval.freshness)
         return self._resolve(base, spec.name, spec.interval.label)
 
     def for_snapshot(self, name: str) -> Thresholds:
@@ -139,9 +138,10 @@ def parse_settings(document: Mapping[str, Any], known: set[str], where: str) -> 
     top = {"defaults", "intervals", "data_sets", "per_partition", "sweep_cron"}
     _no_strays(document, top, where)
     intervals = _table(document, "intervals", where)
+    labels = sorted(interval.label for interval in INTERVALS)
     for label in intervals:
-        if label not in FRESHNESS:
-            raise ConfigError(f"{where}: [intervals.{label}] is not one of {sorted(FRESHNESS)}.")
+        if label not in labels:
+            raise ConfigError(f"{where}: [intervals.{label}] is not one of {labels}.")
     data_sets = _table(document, "data_sets", where)
     if known:
         for name in data_sets:

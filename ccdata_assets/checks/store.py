@@ -13,16 +13,15 @@ from typing import Any
 import polars as pl
 
 from ccdata_assets.assets.planning import Bounds, InstrumentKey
-from ccdata_assets.assets.timeseries import instrument_bounds
 from ccdata_assets.datasets.spec import Universe
-from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.datasets.universe import STATUS_COLUMN, instrument_bounds
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import sql_datetime, utc_naive
 from ccdata_assets.warehouse.warehouse import Session
 
 # Up to this many instruments are filtered in SQL; more are read by time and joined in polars.
 INSTRUMENT_FILTER_LIMIT = 50
-STATUS_COLUMN = "instrument_status_on_exchange"  # ACTIVE, RETIRED, ... in instruments tables
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def as_date(series: pl.Series) -> pl.Series:
 def trade_bounds(session: Session, universe: Universe) -> dict[InstrumentKey, Bounds]:
     """First and last trade of every instrument in the universe's instruments table (the last
     only for instruments no longer active), as the asset plans its requests by."""
-    table = load_table(universe.instruments_table)
+    table = universe.instruments_table
     columns = [
         universe.market_column,
         universe.instrument_column,

@@ -1,6 +1,11 @@
 """Every data set the platform keeps, described once. Assets, checks and schedules come from here.
 
 A column's API field defaults to the column name upper-cased; `fields` lists only the renames.
+
+Each table is looked up by name here, once (`load_table`, checked against `sql/tables`), and its
+`TableDef` travels in the spec: parse, assets, IO manager, checks and metrics never look a table
+up by name. `table_for` answers the one by-name question left, the IO manager's "which table does
+this asset's `ccdata/table` metadata name", from the catalog.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from ccdata_assets.datasets.spec import (
     TimeSeriesSpec,
     Universe,
 )
-from ccdata_assets.settings import UniverseSettings
+from ccdata_assets.settings import ConfigError, UniverseSettings
+from ccdata_assets.warehouse.ddl import TableDef, load_table
 
 # --- row rules shared by every candle table -------------------------------------------------------
 
@@ -65,23 +71,29 @@ CANDLE_RULES = (
 
 # --- spot -----------------------------------------------------------------------------------------
 
-REFERENCE_TABLES = ("cc_assets", "cc_asset_market_data")
+ASSETS_TABLE = load_table("cc_assets")
+ASSET_MARKET_DATA_TABLE = load_table("cc_asset_market_data")
+EXCHANGES_GENERAL_TABLE = load_table("cc_exchanges_general")
+SPOT_INSTRUMENTS_TABLE = load_table("cc_instruments_spot")
+FUTURES_INSTRUMENTS_TABLE = load_table("cc_instruments_futures")
+INDEX_INSTRUMENTS_TABLE = load_table("cc_instruments_index")
+REFERENCE_TABLES = (ASSETS_TABLE, ASSET_MARKET_DATA_TABLE)
 
 SPOT_UNIVERSE = Universe(
     partitions_name="spot_instruments",
-    instruments_table="cc_instruments_spot",
+    instruments_table=SPOT_INSTRUMENTS_TABLE,
     market_column="exchange_internal_name",
     instrument_column="mapped_instrument_symbol",
     first_trade_column="first_trade_datetime",
     last_trade_column="last_trade_datetime",
     rule=lambda read, settings: universe.spot_universe(
-        read("cc_instruments_spot"),
-        read("cc_exchanges_general"),
-        read("cc_assets"),
-        read("cc_asset_market_data"),
+        read(SPOT_INSTRUMENTS_TABLE),
+        read(EXCHANGES_GENERAL_TABLE),
+        read(ASSETS_TABLE),
+        read(ASSET_MARKET_DATA_TABLE),
         settings,
     ),
-    source_tables=("cc_instruments_spot", "cc_exchanges_general", *REFERENCE_TABLES),
+    source_tables=(SPOT_INSTRUMENTS_TABLE, EXCHANGES_GENERAL_TABLE, *REFERENCE_TABLES),
 )
 
 SPOT_CANDLE_FIELDS = {
@@ -101,19 +113,21 @@ def aligned(column: str, interval: Interval) -> RowRule:
     )
 
 
-def _spot_ohlcv(interval: Interval) -> TimeSeriesSpec:
+def _spot_ohlcv(interval: Interval, index: TimeSeriesSpec) -> TimeSeriesSpec:
+    """Spot candles, compared with the index data set `index` of the same interval."""
     return TimeSeriesSpec(
         name=f"spot_ohlcv_{interval.label}",
         group="spot",
         path=f"/spot/v1/historical/{interval.unit}",
         interval=interval,
-        table=f"cc_ohlcv_spot_{interval.label}_raw",
+        table=load_table(f"cc_ohlcv_spot_{interval.label}_raw"),
         universe=SPOT_UNIVERSE,
         time_column="datetime",
         instrument_columns=("exchange", "symbol"),
         fields=SPOT_CANDLE_FIELDS,
         request_params=lambda market, instrument: {"market": market, "instrument": instrument},
         rules=(aligned("datetime", interval), *CANDLE_RULES),
+        index=index,
         description=(
             f"Spot OHLCV candles at {interval.label} per exchange and instrument "
             f"(`{f'/spot/v1/historical/{interval.unit}'}`); periods the API filled because "
@@ -144,7 +158,7 @@ SPOT_INSTRUMENTS = SnapshotSpec(
     outputs=(
         TableOutput(
             name="spot_instruments",
-            table="cc_instruments_spot",
+            table=SPOT_INSTRUMENTS_TABLE,
             key_fields=("MARKET", "MAPPED_INSTRUMENT"),
             fields={
                 **_INSTRUMENT_IDENTITY,
@@ -187,7 +201,7 @@ def _exchange_details(family: str, table: str, what: str) -> SnapshotSpec:
         outputs=(
             TableOutput(
                 name=f"{family}_exchanges",
-                table=table,
+                table=load_table(table),
                 key_fields=("MARKET",),
                 fields={
                     **_MARKET_STATUS_FIELDS,
@@ -214,7 +228,7 @@ EXCHANGES_GENERAL = SnapshotSpec(
     outputs=(
         TableOutput(
             name="exchanges_general",
-            table="cc_exchanges_general",
+            table=EXCHANGES_GENERAL_TABLE,
             key_fields=("InternalName", "Name"),
             fields={
                 "exchange_api_id": "Id",
@@ -262,7 +276,7 @@ ASSETS = SnapshotSpec(
     outputs=(
         TableOutput(
             name="assets",
-            table="cc_assets",
+            table=ASSETS_TABLE,
             key_fields=("ID", "SYMBOL"),
             fields={
                 "asset_id": "ID",
@@ -276,7 +290,7 @@ ASSETS = SnapshotSpec(
         ),
         TableOutput(
             name="asset_market_data",
-            table="cc_asset_market_data",
+            table=ASSET_MARKET_DATA_TABLE,
             key_fields=("ID",),
             fields={"asset_id": "ID", "snapshot_ts": "_SNAPSHOT_DAY"},
             description="One daily snapshot per asset of price, market cap and moving volumes.",
@@ -290,19 +304,19 @@ ASSETS = SnapshotSpec(
 def _futures_universe(name: str, what: str, has: str) -> Universe:
     return Universe(
         partitions_name=name,
-        instruments_table="cc_instruments_futures",
+        instruments_table=FUTURES_INSTRUMENTS_TABLE,
         market_column="exchange_internal_name",
         instrument_column="mapped_instrument_symbol",
         first_trade_column=f"first_{what}_datetime",
         last_trade_column=f"last_{what}_datetime",
         rule=lambda read, settings: universe.futures_universe(
-            read("cc_instruments_futures"),
-            read("cc_assets"),
-            read("cc_asset_market_data"),
+            read(FUTURES_INSTRUMENTS_TABLE),
+            read(ASSETS_TABLE),
+            read(ASSET_MARKET_DATA_TABLE),
             settings,
             has_column=has,
         ),
-        source_tables=("cc_instruments_futures", *REFERENCE_TABLES),
+        source_tables=(FUTURES_INSTRUMENTS_TABLE, *REFERENCE_TABLES),
     )
 
 
@@ -392,7 +406,7 @@ def _futures(kind: str, interval: Interval) -> TimeSeriesSpec:
         group="futures",
         path=f"{path}/{interval.unit}",
         interval=interval,
-        table=table,
+        table=load_table(table),
         universe=universe_,
         time_column="datetime",
         instrument_columns=("market", "mapped_instrument"),
@@ -420,7 +434,7 @@ FUTURES_INSTRUMENTS = SnapshotSpec(
     outputs=(
         TableOutput(
             name="futures_instruments",
-            table="cc_instruments_futures",
+            table=FUTURES_INSTRUMENTS_TABLE,
             key_fields=("MARKET", "MAPPED_INSTRUMENT"),
             fields={
                 **_INSTRUMENT_IDENTITY,
@@ -470,15 +484,15 @@ FUTURES_EXCHANGES = _exchange_details(
 
 INDEX_UNIVERSE = Universe(
     partitions_name="index_instruments",
-    instruments_table="cc_instruments_index",
+    instruments_table=INDEX_INSTRUMENTS_TABLE,
     market_column="market",
     instrument_column="instrument",
     first_trade_column="first_index_update_datetime",
     last_trade_column="last_index_update_datetime",
     rule=lambda read, settings: universe.index_universe(
-        read("cc_instruments_index"), read("cc_assets"), read("cc_asset_market_data"), settings
+        read(INDEX_INSTRUMENTS_TABLE), read(ASSETS_TABLE), read(ASSET_MARKET_DATA_TABLE), settings
     ),
-    source_tables=("cc_instruments_index", *REFERENCE_TABLES),
+    source_tables=(INDEX_INSTRUMENTS_TABLE, *REFERENCE_TABLES),
 )
 
 
@@ -493,7 +507,7 @@ def _index_ohlcv(interval: Interval) -> TimeSeriesSpec:
         group="index",
         path=f"/index/cc/v1/historical/{interval.unit}",
         interval=interval,
-        table=f"cc_ohlcv_spot_indices_{interval.label}_raw",
+        table=load_table(f"cc_ohlcv_spot_indices_{interval.label}_raw"),
         universe=INDEX_UNIVERSE,
         time_column="datetime",
         instrument_columns=("market", "instrument"),
@@ -523,7 +537,7 @@ INDEX_INSTRUMENTS = SnapshotSpec(
     outputs=(
         TableOutput(
             name="index_instruments",
-            table="cc_instruments_index",
+            table=INDEX_INSTRUMENTS_TABLE,
             key_fields=("MARKET", "INSTRUMENT"),
             fields={
                 "api_instrument_type": "TYPE",
@@ -543,14 +557,15 @@ INDEX_INSTRUMENTS = SnapshotSpec(
 
 # --- the catalog ----------------------------------------------------------------------------------
 
+INDEX_OHLCV = {interval: _index_ohlcv(interval) for interval in INTERVALS}
 TIME_SERIES: tuple[TimeSeriesSpec, ...] = (
-    *(_spot_ohlcv(interval) for interval in INTERVALS),
+    *(_spot_ohlcv(interval, INDEX_OHLCV[interval]) for interval in INTERVALS),
     *(
         _futures(kind, interval)
         for kind in ("ohlcv", "funding_rate", "open_interest")
         for interval in INTERVALS
     ),
-    *(_index_ohlcv(interval) for interval in INTERVALS),
+    *INDEX_OHLCV.values(),
 )
 SNAPSHOTS: tuple[SnapshotSpec, ...] = (
     EXCHANGES_GENERAL,
@@ -562,3 +577,16 @@ SNAPSHOTS: tuple[SnapshotSpec, ...] = (
     INDEX_INSTRUMENTS,
 )
 UNIVERSES: tuple[Universe, ...] = tuple(dict.fromkeys(spec.universe for spec in TIME_SERIES))
+
+
+TABLES: dict[str, TableDef] = {
+    **{spec.table.name: spec.table for spec in TIME_SERIES},
+    **{output.table.name: output.table for spec in SNAPSHOTS for output in spec.outputs},
+}
+
+
+def table_for(name: str) -> TableDef:
+    """The table of the data set (time series or snapshot output) stored in table `name`."""
+    if name not in TABLES:
+        raise ConfigError(f"No data set of the catalog is stored in table {name!r}.")
+    return TABLES[name]

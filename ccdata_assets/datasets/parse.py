@@ -17,7 +17,7 @@ import polars as pl
 from ccdata_assets.datasets.records import ROW, raw_json, source_field, typed_frame
 from ccdata_assets.datasets.spec import RowRule, TimeSeriesSpec
 from ccdata_assets.datasets.validation import frame_schema, split_valid
-from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.ddl import TableDef
 
 BOOKKEEPING = frozenset({"collected_at", "created_at", "updated_at"})
 
@@ -35,8 +35,7 @@ def written_schema(table: TableDef) -> dict[str, pl.DataType]:
 
 
 @cache
-def _schema(table_name: str, rules: tuple[RowRule, ...]) -> pa.DataFrameSchema:
-    table = load_table(table_name)
+def _schema(table: TableDef, rules: tuple[RowRule, ...]) -> pa.DataFrameSchema:
     schema = written_schema(table)
     not_null = [c.name for c in table.columns if not c.nullable and c.name in schema]
     return frame_schema(schema, not_null, rules)
@@ -45,14 +44,13 @@ def _schema(table_name: str, rules: tuple[RowRule, ...]) -> pa.DataFrameSchema:
 def parse_records(
     records: list[Mapping[str, Any]],
     *,
-    table_name: str,
+    table: TableDef,
     fields: Mapping[str, str],
     required: Iterable[str],
     rules: tuple[RowRule, ...],
     data_set: str,
     partition_key: str | None,
 ) -> Parsed:
-    table = load_table(table_name)
     typed = typed_frame(
         records,
         written_schema(table),
@@ -60,7 +58,7 @@ def parse_records(
         required,
         {c.name: c.sql_type for c in table.columns},
     )
-    split = split_valid(typed, _schema(table_name, rules), rules)
+    split = split_valid(typed, _schema(table, rules), rules)
     return Parsed(
         clean=split.clean,
         quarantined=quarantine_frame(
@@ -76,7 +74,7 @@ def parse_series(
     """Records of a time-series data set, parsed as its spec declares them."""
     return parse_records(
         records,
-        table_name=spec.table,
+        table=spec.table,
         fields=spec.fields,
         required=spec.required_fields,
         rules=spec.rules,

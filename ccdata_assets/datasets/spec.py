@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import polars as pl
 
 from ccdata_assets.settings import UniverseSettings
+from ccdata_assets.warehouse.ddl import TableDef
 
 
 @dataclass(frozen=True)
 class Interval:
     """A candle width, how the API pages it (`max_limit` is the largest page the API allows), and
-    the time partition that holds it: the largest calendar window that fits in one page.
+    the time partition that holds it: the largest calendar window that fits in one page. It also
+    carries the defaults its data sets share: when the schedule fetches the newest candles
+    (`cron`, a few minutes after a period closes) and how old the newest stored period may be
+    before the freshness check fails (`freshness`, overridable in the checks file).
 
     Dagster records two events per partition a run touches (about 12-25 ms each on SQLite), so
     daily partitions of daily candles cost 30x more bookkeeping than monthly ones for the same
@@ -26,15 +31,17 @@ class Interval:
     seconds: int
     max_limit: int
     partition: str  # "monthly" (at most 31 days or 744 hours) or "daily" (1440 minutes)
+    cron: str  # the schedule that fetches the newest closed periods
+    freshness: timedelta  # the freshness check's default limit
 
 
-DAY = Interval("1d", "days", 86_400, 5000, "monthly")
-HOUR = Interval("1h", "hours", 3_600, 2000, "monthly")
-MINUTE = Interval("1m", "minutes", 60, 2000, "daily")
+DAY = Interval("1d", "days", 86_400, 5000, "monthly", "15 0 * * *", timedelta(hours=36))
+HOUR = Interval("1h", "hours", 3_600, 2000, "monthly", "5 * * * *", timedelta(hours=3))
+MINUTE = Interval("1m", "minutes", 60, 2000, "daily", "*/15 * * * *", timedelta(minutes=30))
 INTERVALS = (DAY, HOUR, MINUTE)
 
 
-TableReader = Callable[[str], pl.DataFrame]
+TableReader = Callable[[TableDef], pl.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -46,13 +53,13 @@ class Universe:
     """
 
     partitions_name: str  # "spot_instruments"
-    instruments_table: str
+    instruments_table: TableDef
     market_column: str
     instrument_column: str
     first_trade_column: str
     last_trade_column: str
     rule: Callable[[TableReader, UniverseSettings], list[str]]
-    source_tables: tuple[str, ...]  # what `rule` reads; all empty -> fetch metadata first
+    source_tables: tuple[TableDef, ...]  # what `rule` reads; any empty -> fetch metadata first
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class TimeSeriesSpec:
     group: str  # "spot"
     path: str  # "/spot/v1/historical/days"
     interval: Interval
-    table: str
+    table: TableDef  # resolved once, in the catalog
     universe: Universe
     time_column: str  # column filled from TIMESTAMP
     instrument_columns: tuple[str, str]  # table columns matching the partition key's two parts
@@ -83,6 +90,8 @@ class TimeSeriesSpec:
     # Constant fields added to every record of an instrument's pages, for columns the API rows
     # lack (the index rows carry "BTC-USD" but the legacy table wants asset and quote apart).
     page_fields: Callable[[str, str], dict[str, Any]] | None = None
+    # The index data set a spot data set's closes are compared with (same interval), if any.
+    index: TimeSeriesSpec | None = None
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -96,7 +105,7 @@ class TableOutput:
     """One table written from a snapshot endpoint's records."""
 
     name: str  # asset name: "spot_instruments"
-    table: str
+    table: TableDef
     fields: Mapping[str, str] = field(default_factory=dict)  # column -> flat API field
     key_fields: tuple[str, ...] = ()  # API fields a record cannot do without
     rules: tuple[RowRule, ...] = ()

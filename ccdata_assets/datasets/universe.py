@@ -7,10 +7,17 @@ configured grade, whose base asset is among the top N by the latest 30-day spot 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ccdata_assets.assets.planning import Bounds, InstrumentKey
 from ccdata_assets.settings import EXCHANGE_GRADES, UniverseSettings
+
+if TYPE_CHECKING:
+    from ccdata_assets.datasets.spec import Universe
+
+STATUS_COLUMN = "instrument_status_on_exchange"  # ACTIVE, RETIRED, ... in instruments tables
 
 
 def grades_at_least(grade: str) -> list[str]:
@@ -97,3 +104,21 @@ def index_universe(
 def _keys(frame: pl.DataFrame, market: str, instrument: str) -> list[str]:
     keys = frame.select(pl.format("{}:{}", market, instrument).alias("key"))
     return sorted(keys.get_column("key").to_list())
+
+
+def instrument_bounds(instruments: pl.DataFrame, universe: Universe) -> dict[InstrumentKey, Bounds]:
+    """First and last trade of each instrument of `universe` (rows of its instruments table); the
+    last only for instruments no longer active. Assets plan their requests by these, and the
+    checks expect periods by the same bounds."""
+    if instruments.is_empty():
+        return {}
+    bounds = {}
+    for row in instruments.iter_rows(named=True):
+        retired = row.get(STATUS_COLUMN) not in (None, "ACTIVE")
+        bounds[InstrumentKey(row[universe.market_column], row[universe.instrument_column])] = (
+            Bounds(
+                first_trade=row[universe.first_trade_column],
+                last_trade=row[universe.last_trade_column] if retired else None,
+            )
+        )
+    return bounds

@@ -15,7 +15,6 @@ from ccdata_assets import clock
 from ccdata_assets.checks.store import as_datetime
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.settings import WarehouseSettings
-from ccdata_assets.warehouse.ddl import load_table
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
 
@@ -40,7 +39,7 @@ def lag_seconds(warehouse: Warehouse, specs: Sequence[TimeSeriesSpec]) -> dict[s
     with warehouse.connect() as session:
         existing = _tables(session)
         for spec in specs:
-            if spec.table not in existing:
+            if spec.table.name not in existing:
                 continue
             newest = _newest(session, spec)
             if newest is not None:
@@ -55,7 +54,7 @@ def _tables(session: Session) -> set[str]:
 
 
 def _newest(session: Session, spec: TimeSeriesSpec) -> datetime | None:
-    table = load_table(spec.table)
+    table = spec.table
     table.column(spec.time_column)  # names come from the DDL, never from input
     quote = session.dialect.quote
     frame = session.query(f"SELECT MAX({quote(spec.time_column)}) FROM {quote(table.name)}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from ccdata_assets.warehouse.ddl import quarantine_table
+from ccdata_assets.warehouse.ddl import TableDef
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class BatchStream:
         return dict(self._metadata()) if self._metadata else {}
 
 
-def quarantine_rows(quarantined: pl.DataFrame, table: str) -> pl.DataFrame:
+def quarantine_rows(quarantined: pl.DataFrame, table: TableDef) -> pl.DataFrame:
     """Rows for `<table>_quarantine`, keyed by sha256(data_set, raw_json) so re-runs are no-ops.
 
     Columns of the quarantine table are kept as given; any other columns are the record itself
@@ -59,13 +59,13 @@ def quarantine_rows(quarantined: pl.DataFrame, table: str) -> pl.DataFrame:
     """
     if "reason" not in quarantined.columns:
         raise ValueError("Quarantined rows need a 'reason' column saying why they failed.")
-    columns = quarantine_table(table).column_names
+    columns = table.quarantine.column_names
     frame = quarantined
     if "raw_json" not in frame.columns:
         record = [c for c in frame.columns if c not in columns]
         frame = frame.with_columns(pl.struct(record).struct.json_encode().alias("raw_json"))
     if "data_set" not in frame.columns:
-        frame = frame.with_columns(pl.lit(table).alias("data_set"))
+        frame = frame.with_columns(pl.lit(table.name).alias("data_set"))
     frame = frame.with_columns(
         pl.concat_str("data_set", pl.lit("\0"), "raw_json")
         .map_elements(lambda s: hashlib.sha256(s.encode()).hexdigest(), return_dtype=pl.String)

@@ -88,6 +88,11 @@ class TableDef:
     def polars_schema(self) -> pl.Schema:
         return pl.Schema({c.name: c.polars_type for c in self.columns})
 
+    @property
+    def quarantine(self) -> TableDef:
+        """This data table's `<table>_quarantine` twin, from the template in sql/quarantine.sql."""
+        return quarantine_table(self)
+
 
 def parse_table(sql: str, source: str = "<sql>") -> TableDef:
     """Parse one file of the tiny DDL style; any line it does not understand is an error."""
@@ -149,9 +154,13 @@ def table_names() -> tuple[str, ...]:
 
 
 def load_table(name: str) -> TableDef:
-    """The definition of a data table or of its `<table>_quarantine` twin; nothing else."""
+    """The definition of a data table or of its `<table>_quarantine` twin; nothing else.
+
+    Only the catalog (`datasets/catalog.py`) and `as_table` look tables up by name: everything
+    else is handed the `TableDef` of its data set.
+    """
     if name.endswith(QUARANTINE_SUFFIX) and name.removesuffix(QUARANTINE_SUFFIX) in table_names():
-        return quarantine_table(name.removesuffix(QUARANTINE_SUFFIX))
+        return quarantine_table(load_table(name.removesuffix(QUARANTINE_SUFFIX)))
     if name not in table_names():
         raise ConfigError(
             f"{name!r} is not a warehouse table: table names are the files in {TABLES_DIR} "
@@ -160,10 +169,16 @@ def load_table(name: str) -> TableDef:
     return _parse_file(name)
 
 
-def quarantine_table(name: str) -> TableDef:
-    """The quarantine table of data table `name`, from the one template in sql/quarantine.sql."""
-    load_table(name)  # refuses names that are not data tables
-    return _parse_quarantine(name)
+def as_table(table: TableDef | str) -> TableDef:
+    """`table` itself, or the definition a name stands for: the warehouse's entry points take
+    either, so callers holding a `TableDef` (every data set's code) skip the lookup while ad-hoc
+    callers (tests, scripts) may still name a table."""
+    return table if isinstance(table, TableDef) else load_table(table)
+
+
+def quarantine_table(table: TableDef) -> TableDef:
+    """The quarantine table of data table `table`, from the one template in sql/quarantine.sql."""
+    return _parse_quarantine(table.name)
 
 
 @cache

@@ -30,7 +30,7 @@ from dagster import (
 from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
-from ccdata_assets.warehouse.ddl import TableDef, load_table, quarantine_table
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.frames import prepare
 from ccdata_assets.warehouse.warehouse import Warehouse
 
@@ -92,8 +92,8 @@ def count_batches(
             prepare(table, batch.rows, now)
             counts.would_write += batch.rows.height
             if batch.quarantined is not None and not batch.quarantined.is_empty():
-                rows = quarantine_rows(batch.quarantined, table.name)
-                prepare(quarantine_table(table.name), rows, now)
+                rows = quarantine_rows(batch.quarantined, table)
+                prepare(table.quarantine, rows, now)
                 counts.would_quarantine += rows.height
             if partitions is not None:
                 counted.update(
@@ -114,14 +114,13 @@ def observe(
     context: AssetExecutionContext,
     warehouse: Warehouse,
     asset_key: AssetKey,
-    table_name: str,
+    table: TableDef,
     stream: BatchStream,
     partitions: PartitionColumns | None = None,
 ) -> list[AssetObservation]:
     """A dry run of one asset: consume `stream`, count, log, and return its observations: one
     per partition of the run (its own `rows_would_write`) when `partitions` says how rows map to
     them, else one for the run. Each carries the run's counts and the stream's metadata."""
-    table = load_table(table_name)
     keys = list(context.partition_keys) if partitions is not None else []
     counts = count_batches(warehouse, table, stream, keys, partitions)
     run: dict[str, Any] = {

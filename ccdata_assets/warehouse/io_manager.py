@@ -1,7 +1,7 @@
 """`WarehouseIOManager`: assets upsert into, and load polars frames from, warehouse tables.
 
 Contract with the asset definitions (definition metadata of each asset):
-- `ccdata/table`: the table name, a file in sql/tables.
+- `ccdata/table`: the name of the table of a data set in the catalog (`table_metadata`).
 - `ccdata/time_column` (time-partitioned assets): the DATETIME column the time dimension filters.
 - `ccdata/instrument_columns` (instrument-partitioned assets): two columns; an instrument key
   "<market>:<instrument>" is split on its first ":" into them.
@@ -11,6 +11,11 @@ looks at partition keys; `load_input` reads exactly the upstream partitions the 
 A run tagged `ccdata/dry_run=true` reads through a read-only session; its assets yield no output
 (they observe, `dry_run.py`), and an output that reaches `handle_output` anyway is refused before
 anything is written or materialised.
+
+Definition metadata holds names, not objects, so the IO manager turns `ccdata/table` back into its
+`TableDef` through the catalog (`datasets.catalog.table_for`), which resolved every table once:
+the IO manager serves exactly the data sets the catalog declares and never reads a DDL file by
+name itself.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from dagster import (
 from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
-from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table
+from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Session
@@ -47,9 +52,8 @@ TIME_COLUMN_KEY = "ccdata/time_column"
 INSTRUMENT_COLUMNS_KEY = "ccdata/instrument_columns"
 
 
-def table_metadata(table_name: str) -> dict[str, Any]:
-    """Definition metadata for an asset stored in `table_name` (checked against sql/tables)."""
-    table = load_table(table_name)
+def table_metadata(table: TableDef) -> dict[str, Any]:
+    """Definition metadata for an asset stored in `table`."""
     return {TABLE_KEY: table.name, "dagster/column_schema": column_schema(table)}
 
 
@@ -83,9 +87,9 @@ class WarehouseIOManager(ConfigurableIOManager):
         written = quarantined = 0
         with warehouse.connect() as session:
             session.claim_source()  # before the first API call, not after the fetch
-            session.ensure_table(table.name)
+            session.ensure_table(table)
             for batch in batches:  # each batch is written as it arrives
-                written += session.upsert(table.name, batch.rows)
+                written += session.upsert(table, batch.rows)
                 quarantined += _quarantine(session, table, batch)
         # One run may cover many partitions and every partition's materialisation carries this
         # metadata, so the counts are the run's, and the column schema stays on the definition.
@@ -103,11 +107,11 @@ class WarehouseIOManager(ConfigurableIOManager):
         table = _table(metadata, context)
         with self.warehouse.get().connect(read_only=_dry_run(context)) as session:
             if not context.has_asset_partitions:
-                return session.read(table.name)
+                return session.read(table)
             with partition_loading_context(dynamic_partitions_store=context.instance):
                 keys = list(context.asset_partition_keys)
                 reads = _partition_reads(context.asset_partitions_def, keys, metadata, table)
-            frames = [session.read(table.name, **read) for read in reads]
+            frames = [session.read(table, **read) for read in reads]
         return pl.concat(frames) if frames else pl.DataFrame(schema=table.polars_schema())
 
 
@@ -128,7 +132,10 @@ def _table(metadata: Mapping[str, Any], context: InputContext | OutputContext) -
     name = metadata.get(TABLE_KEY)
     if not isinstance(name, str):
         raise ConfigError(f"{context.asset_key.to_user_string()} needs {TABLE_KEY} metadata.")
-    return load_table(name)
+    # Imported here: the catalog imports the warehouse package, which imports this module.
+    from ccdata_assets.datasets.catalog import table_for
+
+    return table_for(name)
 
 
 def _dry_run(context: InputContext | OutputContext) -> bool:
@@ -143,9 +150,7 @@ def _dry_run(context: InputContext | OutputContext) -> bool:
 def _quarantine(session: Session, table: TableDef, batch: Batch) -> int:
     if batch.quarantined is None or batch.quarantined.is_empty():
         return 0
-    return session.upsert(
-        table.name + QUARANTINE_SUFFIX, quarantine_rows(batch.quarantined, table.name)
-    )
+    return session.upsert(table.quarantine, quarantine_rows(batch.quarantined, table))
 
 
 def _partition_reads(

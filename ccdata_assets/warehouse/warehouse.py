@@ -4,6 +4,9 @@ Open one `Session` per Dagster step with `with warehouse.connect() as session:`;
 methods on `Warehouse` open one for a single call. Frames are written in bounded chunks so memory
 stays flat, and only the columns a frame has are written: other columns keep their values on
 update and their defaults on insert.
+
+Tables are given as the `TableDef` the data set's spec holds (no lookup); a table name is accepted
+too, for tests and scripts, and resolved by the DDL loader (`ddl.as_table`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ccdata_assets.warehouse.connection import (
     open_connection,
     sqlite_path,
 )
-from ccdata_assets.warehouse.ddl import QUARANTINE_SUFFIX, TableDef, load_table, table_names
+from ccdata_assets.warehouse.ddl import TableDef, as_table, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import prepare, typed
 from ccdata_assets.warehouse.reader import select_sql
@@ -79,26 +82,28 @@ class Warehouse:
             with suppress(Exception):  # a lost connection is closed already
                 conn.close()
 
-    def ensure_table(self, name: str) -> TableDef:
+    def ensure_table(self, table: TableDef | str) -> TableDef:
         with self.connect() as session:
-            return session.ensure_table(name)
+            return session.ensure_table(table)
 
     def ensure_tables(self) -> tuple[str, ...]:
         """Create or migrate every data table and its quarantine twin: the explicit schema step
         (`python -m ccdata_assets.warehouse`), since reads never touch the schema."""
-        names = tuple(n for table in table_names() for n in (table, table + QUARANTINE_SUFFIX))
+        tables = [
+            t for name in table_names() for t in (load_table(name), load_table(name).quarantine)
+        ]
         with self.connect() as session:
-            for name in names:
-                session.ensure_table(name)
-        return names
+            for table in tables:
+                session.ensure_table(table)
+        return tuple(t.name for t in tables)
 
-    def upsert(self, name: str, frame: pl.DataFrame) -> int:
+    def upsert(self, table: TableDef | str, frame: pl.DataFrame) -> int:
         with self.connect() as session:
-            return session.upsert(name, frame)
+            return session.upsert(table, frame)
 
     def read(
         self,
-        name: str,
+        table: TableDef | str,
         *,
         time_column: str | None = None,
         start: datetime | None = None,
@@ -108,7 +113,7 @@ class Warehouse:
     ) -> pl.DataFrame:
         with self.connect() as session:
             return session.read(
-                name, time_column=time_column, start=start, end=end, equals=equals, columns=columns
+                table, time_column=time_column, start=start, end=end, equals=equals, columns=columns
             )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
@@ -132,15 +137,15 @@ class Session:
     read_only: bool = False
     _stored: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> its columns now
 
-    def ensure_table(self, name: str) -> TableDef:
+    def ensure_table(self, table: TableDef | str) -> TableDef:
         """Create the table if missing and add DDL columns it lacks (additive migration)."""
-        self._refuse_if_read_only(f"create or migrate {name}")
-        table = load_table(name)
+        table = as_table(table)
+        self._refuse_if_read_only(f"create or migrate {table.name}")
         key = (self.warehouse.location, table.name)
         if key in _ensured:
             return table
         self._run(dialects.create_table_sql(table, self.dialect))
-        _, rows = self._run(dialects.existing_columns_sql(self.dialect), [name])
+        _, rows = self._run(dialects.existing_columns_sql(self.dialect), [table.name])
         existing = {r[0] for r in rows}
         for column in table.columns:
             if column.name not in existing:
@@ -178,11 +183,12 @@ class Session:
             self._stored[name] = frozenset(r[0] for r in rows)
         return self._stored[name]
 
-    def upsert(self, name: str, frame: pl.DataFrame) -> int:
+    def upsert(self, table: TableDef | str, frame: pl.DataFrame) -> int:
         """Insert or update `frame`'s rows by primary key; returns the number of rows given."""
-        self._refuse_if_read_only(f"write rows into {name}")
+        table = as_table(table)
+        self._refuse_if_read_only(f"write rows into {table.name}")
         self.claim_source()
-        table = self.ensure_table(name)
+        table = self.ensure_table(table)
         now = datetime.now(UTC)
         for chunk in frame.iter_slices(self.warehouse.chunk_rows):
             self._write(table, prepare(table, chunk, now))
@@ -190,7 +196,7 @@ class Session:
 
     def read(
         self,
-        name: str,
+        table: TableDef | str,
         *,
         time_column: str | None = None,
         start: datetime | None = None,
@@ -202,7 +208,7 @@ class Session:
 
         A table that does not exist yet reads as empty, and DDL columns it lacks (an additive
         migration no write has applied yet) read as nulls."""
-        table = load_table(name)
+        table = as_table(table)
         columns = list(columns or table.column_names)
         stored = self.stored_columns(table.name)
         present = [c for c in columns if c in stored]

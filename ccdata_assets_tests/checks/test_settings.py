@@ -11,7 +11,6 @@ from ccdata_assets.checks.sanity import bounded_columns
 from ccdata_assets.checks.settings import ENV, check_settings
 from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.settings import ConfigError
-from ccdata_assets.warehouse.ddl import load_table
 
 SPEC = {spec.name: spec for spec in TIME_SERIES}
 NAMES = [*SPEC, "spot_instruments"]
@@ -68,7 +67,7 @@ def test_overrides_apply_from_general_to_specific(tmp_path) -> None:
     )
     funding = settings.for_time_series(SPEC["futures_funding_rate_1h"]).bounds
     assert funding["*_fr"] == (-0.1, float("inf")) and funding["*_oi_quote"] == (0.0, 1e12)
-    columns = bounded_columns(load_table(SPEC["futures_funding_rate_1h"].table), funding)
+    columns = bounded_columns(SPEC["futures_funding_rate_1h"].table, funding)
     assert columns == {
         "open_fr": (-0.1, float("inf")),
         "high_fr": (-0.1, float("inf")),

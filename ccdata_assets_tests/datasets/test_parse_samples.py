@@ -30,7 +30,7 @@ def parse_snapshot(spec: SnapshotSpec, output: TableOutput, payload, stamps=None
     records = [{**r, **(stamps or {})} for r in spec.records(payload)]
     return parse_records(
         records,
-        table_name=output.table,
+        table=output.table,
         fields=output.fields,
         required=output.key_fields,
         rules=output.rules,

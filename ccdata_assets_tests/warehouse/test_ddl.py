@@ -13,7 +13,6 @@ from ccdata_assets.warehouse.ddl import (
     TABLES_DIR,
     load_table,
     parse_table,
-    quarantine_table,
     table_names,
 )
 from ccdata_assets.warehouse.ddl_templates import (
@@ -96,7 +95,7 @@ def test_polars_types() -> None:
 
 
 def test_quarantine_template() -> None:
-    table = quarantine_table("cc_ohlcv_spot_1d_raw")
+    table = load_table("cc_ohlcv_spot_1d_raw").quarantine
     assert table.name == "cc_ohlcv_spot_1d_raw_quarantine"
     assert load_table("cc_ohlcv_spot_1d_raw_quarantine") == table
     assert table.primary_key == ("row_hash",)
@@ -119,8 +118,6 @@ def test_quarantine_template() -> None:
 def test_only_table_files_are_names(name: str) -> None:
     with pytest.raises(ConfigError, match="is not a warehouse table"):
         load_table(name)
-    with pytest.raises(ConfigError):
-        quarantine_table(name)
 
 
 @pytest.mark.parametrize(

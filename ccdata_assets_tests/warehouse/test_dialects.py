@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ccdata_assets.warehouse.ddl import TableDef, load_table, quarantine_table, table_names
+from ccdata_assets.warehouse.ddl import TableDef, load_table, table_names
 from ccdata_assets.warehouse.dialects import (
     Dialect,
     create_stage_sql,
@@ -160,4 +160,6 @@ def test_portable_placeholders() -> None:
 
 def test_quarantine_of_every_table_renders() -> None:
     for name in table_names():
-        assert create_table_sql(quarantine_table(name), Dialect.MYSQL).count("PRIMARY KEY") == 1
+        assert (
+            create_table_sql(load_table(name).quarantine, Dialect.MYSQL).count("PRIMARY KEY") == 1
+        )

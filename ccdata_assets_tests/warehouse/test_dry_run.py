@@ -23,6 +23,7 @@ from ccdata_assets.definitions import build_definitions
 from ccdata_assets.schedules import range_tags
 from ccdata_assets.settings import ConfigError, warehouse_settings
 from ccdata_assets.warehouse.connection import sqlite_path
+from ccdata_assets.warehouse.ddl import load_table
 from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager, table_metadata
 from ccdata_assets.warehouse.warehouse import Warehouse
@@ -238,7 +239,7 @@ def test_an_output_that_reaches_the_io_manager_in_a_dry_run_is_refused(
     for name, value in local_env.items():
         monkeypatch.setenv(name, value)
 
-    @dg.asset(metadata=table_metadata("cc_assets"))
+    @dg.asset(metadata=table_metadata(load_table("cc_assets")))
     def assets() -> pl.DataFrame:
         return pl.DataFrame({"asset_id": [1]})
 

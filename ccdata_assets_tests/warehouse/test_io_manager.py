@@ -15,6 +15,7 @@ from ccdata_assets.warehouse import (
     Warehouse,
     WarehouseIOManager,
     WarehouseResource,
+    load_table,
     table_metadata,
 )
 from ccdata_assets.warehouse.resource import ENV_FIELDS
@@ -27,7 +28,7 @@ PARTITIONS = dg.MultiPartitionsDefinition(
     }
 )
 METADATA = {
-    **table_metadata(TABLE),
+    **table_metadata(load_table(TABLE)),
     "ccdata/time_column": "datetime",
     "ccdata/instrument_columns": ["exchange", "symbol"],
 }
@@ -123,7 +124,7 @@ def test_range_run_streams_batches_and_loads_them_back(io_env: dict[str, str]) -
         assert meta["dagster/table_name"] == f"{warehouse.database}.{TABLE}"
         # The schema lives on the definition, not on each of the run's partition events.
         assert "dagster/column_schema" not in meta
-        schema = table_metadata(TABLE)["dagster/column_schema"]
+        schema = table_metadata(load_table(TABLE))["dagster/column_schema"]
         assert [c.name for c in schema.columns][:3] == ["datetime", "exchange", "symbol_unmapped"]
 
         summary = result.asset_materializations_for_node("toy_summary")[0].metadata

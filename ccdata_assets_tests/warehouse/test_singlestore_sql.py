@@ -32,7 +32,7 @@ from ccdata_assets.checks.window import CheckWindow, cell
 from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import dialects, source_marker, writer
-from ccdata_assets.warehouse.ddl import TableDef, load_table, quarantine_table, table_names
+from ccdata_assets.warehouse.ddl import TableDef, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.reader import select_sql
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
@@ -211,7 +211,7 @@ def recorded_checks(mysql_env: dict[str, str]) -> list[str]:
     settings = warehouse_settings(mysql_env)
     warehouse = Warehouse(settings)
     with warehouse.connect() as session:  # MariaDB DDL: the checks must find the tables
-        for name in {load_table(s.table).name for s in TIME_SERIES} | {"cc_instruments_spot"}:
+        for name in {s.table.name for s in TIME_SERIES} | {"cc_instruments_spot"}:
             session.ensure_table(name)
     real = connect(settings.database)
     conn = Recorder(real)
@@ -223,12 +223,12 @@ def recorded_checks(mysql_env: dict[str, str]) -> list[str]:
             instrument = InstrumentKey("kraken", "BTC-USD")
             window = CheckWindow((cell(spec, date(2025, 3, 1), instrument),), recent=False)
             now = datetime(2025, 6, 15, 12, tzinfo=UTC)
-            scope = Scope(spec, load_table(spec.table), limits, window, now, now)
+            scope = Scope(spec, spec.table, limits, window, now, now)
             for kind in kinds.TIME_SERIES_KINDS:
                 if kind.name != "unexpected_api_fields" and kind.applies(spec, limits):
                     kind.evaluate(session, scope, None)  # type: ignore[arg-type]
         schema.check(session, load_table("cc_assets"))
-        quarantine.check(session, "cc_assets", "assets", limits_for(TIME_SERIES[0]))
+        quarantine.check(session, load_table("cc_assets"), "assets", limits_for(TIME_SERIES[0]))
     finally:
         real.close()
     return conn.sent
@@ -236,7 +236,7 @@ def recorded_checks(mysql_env: dict[str, str]) -> list[str]:
 
 @pytest.fixture
 def statements(mysql_env: dict[str, str]) -> list[str]:
-    names = [*table_names(), *(quarantine_table(n).name for n in table_names())]
+    names = [*table_names(), *(load_table(n).quarantine.name for n in table_names())]
     built = [sql for name in names for sql in rendered(load_table(name))]
     built += [sql for sql in rendered(source_marker.marker_table())]
     marker = [Recorder().wire(source_marker.CLAIM_SQL, ["api"]), source_marker.HELD_SQL]
