@@ -11,18 +11,16 @@ import dagster as dg
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.alerts.sensor import build_alert_sensor
 from ccdata_assets.api.resource import CCDataApiResource
-from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
 from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION
+from ccdata_assets.partitions import partitions_for
 from ccdata_assets.repair.sensor import build_repair_sensor
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
-    UniverseSettings,
     api_settings,
     check_data_source,
     repair_settings,
@@ -31,27 +29,6 @@ from ccdata_assets.settings import (
 )
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager
 from ccdata_assets.warehouse.resource import WarehouseResource
-
-
-def partitions_for(
-    spec: TimeSeriesSpec, settings: UniverseSettings
-) -> dg.MultiPartitionsDefinition:
-    """Time window (monthly for 1d and 1h, daily for 1m) x instrument; the current window is
-    included, its closed candles fill in as it goes."""
-    window = (
-        dg.MonthlyPartitionsDefinition
-        if spec.interval.partition == "monthly"
-        else dg.DailyPartitionsDefinition
-    )
-    start = partition_start(settings.start_date, spec.interval.partition)
-    return dg.MultiPartitionsDefinition(
-        {
-            DATE_DIMENSION: window(start_date=start.isoformat(), end_offset=1),
-            INSTRUMENT_DIMENSION: dg.DynamicPartitionsDefinition(
-                name=spec.universe.partitions_name
-            ),
-        }
-    )
 
 
 def build_definitions() -> dg.Definitions:

@@ -15,9 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from ccdata_assets.assets.planning import Bounds, InstrumentKey
+from ccdata_assets.assets.planning import Bounds
 from ccdata_assets.assets.timeseries import instrument_bounds
 from ccdata_assets.datasets.spec import Universe
+from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.warehouse.ddl import TableDef, load_table
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import sql_datetime, typed, utc_naive

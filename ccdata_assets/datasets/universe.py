@@ -10,6 +10,7 @@ from datetime import datetime
 
 import polars as pl
 
+from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
 from ccdata_assets.settings import EXCHANGE_GRADES, UniverseSettings
 
 
@@ -95,5 +96,5 @@ def index_universe(
 
 
 def _keys(frame: pl.DataFrame, market: str, instrument: str) -> list[str]:
-    keys = frame.select(pl.format("{}:{}", market, instrument).alias("key"))
+    keys = frame.select(pl.format(INSTRUMENT_KEY_FORMAT, market, instrument).alias("key"))
     return sorted(keys.get_column("key").to_list())

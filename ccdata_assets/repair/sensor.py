@@ -29,17 +29,15 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 
 from ccdata_assets import clock
-from ccdata_assets.assets.planning import next_partition
 from ccdata_assets.checks.gaps import missing_periods
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import next_partition, range_tags, time_dimension
 from ccdata_assets.repair.plan import Rectangle, cap, group_missing
-from ccdata_assets.schedules import range_tags
 from ccdata_assets.settings import RepairSettings
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 REPAIR_TAG = "ccdata/repair"
-TIME_DIMENSION = "date"
 GRACE = timedelta(hours=6)  # > the slowest schedule's cadence (1d at 00:15) plus its run time
 
 # (warehouse, spec, instruments, time windows, now) -> the (window start, instrument) partitions
@@ -79,7 +77,7 @@ def time_windows(
     """The job's time partitions (as start days) that overlap [now - lookback, now]."""
     partitions = job.partitions_def
     assert isinstance(partitions, dg.MultiPartitionsDefinition)
-    time_def = partitions.get_partitions_def_for_dimension(TIME_DIMENSION)
+    time_def = time_dimension(partitions)
     since = (now - lookback).date()
     starts = (date.fromisoformat(key) for key in time_def.get_partition_keys(current_time=now))
     return [

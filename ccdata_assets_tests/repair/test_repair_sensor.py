@@ -18,7 +18,7 @@ import pytest
 from dagster._core.utils import make_new_run_id
 
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import RANGE_END, RANGE_START, range_tags
+from ccdata_assets.partitions import RANGE_END, RANGE_START, range_tags
 from ccdata_assets.warehouse.dialects import portable_sql
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets_tests.alerts.conftest import alert_ticker
