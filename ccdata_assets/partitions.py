@@ -71,7 +71,7 @@ def multi_key(window: date | str, instrument: str) -> str:
     return f"{day}{MULTI_KEY_SEPARATOR}{instrument}"
 
 
-def split_partition_key(key: str | object) -> tuple[str, str]:
+def _split_partition_key(key: str | object) -> tuple[str, str]:
     """`date|instrument` (a string or a MultiPartitionKey) -> (date, instrument)."""
     by_dimension = getattr(key, "keys_by_dimension", None)
     if by_dimension:
@@ -83,6 +83,18 @@ def split_partition_key(key: str | object) -> tuple[str, str]:
             "select partitions in the UI or pass --partition with both dimensions."
         )
     return parts[0], parts[1]
+
+
+def parse_partition_key(key: str | object) -> tuple[date, InstrumentKey]:
+    """`date|instrument` (a string or a MultiPartitionKey) -> (window start, instrument)."""
+    day, instrument = _split_partition_key(key)
+    try:
+        window = date.fromisoformat(day)
+    except ValueError:
+        raise PartitionKeyError(
+            f"Partition key {key!r} has {day!r} where a date like 2025-01-31 belongs."
+        ) from None
+    return window, InstrumentKey.parse(instrument)
 
 
 def range_tags(first_day: date, last_day: date, instruments: list[str]) -> dict[str, str]:

@@ -13,12 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from ccdata_assets.datasets.spec import Interval
-from ccdata_assets.partitions import (
-    InstrumentKey,
-    PartitionKeyError,
-    next_partition,
-    split_partition_key,
-)
+from ccdata_assets.partitions import InstrumentKey, next_partition, parse_partition_key
 
 
 @dataclass(frozen=True)
@@ -43,14 +38,8 @@ class Bounds:
 def dates_by_instrument(keys: Iterable[str]) -> dict[InstrumentKey, list[date]]:
     grouped: dict[InstrumentKey, set[date]] = defaultdict(set)
     for key in keys:
-        day, instrument = split_partition_key(key)
-        try:
-            parsed_day = date.fromisoformat(day)
-        except ValueError:
-            raise PartitionKeyError(
-                f"Partition key {key!r} has {day!r} where a date like 2025-01-31 belongs."
-            ) from None
-        grouped[InstrumentKey.parse(instrument)].add(parsed_day)
+        day, instrument = parse_partition_key(key)
+        grouped[instrument].add(day)
     return {instrument: sorted(days) for instrument, days in grouped.items()}
 
 

@@ -17,8 +17,8 @@ from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import (
     InstrumentKey,
     multi_key,
+    parse_partition_key,
     recent_windows,
-    split_partition_key,
     window_bounds,
 )
 
@@ -83,11 +83,7 @@ def cell(spec: TimeSeriesSpec, window: date, instrument: InstrumentKey) -> Cell:
 
 def cells_for_keys(spec: TimeSeriesSpec, keys: Iterable[object]) -> tuple[Cell, ...]:
     """Cells of multi-partition keys ("date|instrument" strings or MultiPartitionKeys)."""
-    out = []
-    for key in keys:
-        day, instrument = split_partition_key(key)
-        out.append(cell(spec, date.fromisoformat(day), InstrumentKey.parse(instrument)))
-    return tuple(out)
+    return tuple(cell(spec, *parse_partition_key(key)) for key in keys)
 
 
 def recent_cells(
