@@ -5,7 +5,7 @@ Contract with the asset definitions (definition metadata of each asset):
 - `ccdata/time_column` (time-partitioned assets): the DATETIME column the time dimension filters.
 - `ccdata/instrument_columns` (instrument-partitioned assets): two columns; an instrument key
   "<market>:<instrument>" is parsed into them (`partitions.InstrumentKey`).
-Multi-partition dimensions are the time and instrument dimensions of `partitions.py`. Outputs are upserted whatever
+Multi-partition dimensions are those of `partitions.py`. Outputs are upserted whatever
 partitions the run spans (a range of dates x instruments included), so `handle_output` never
 looks at partition keys; `load_input` reads exactly the upstream partitions the input maps to.
 A run tagged `ccdata/dry_run=true` reads through a read-only session; its assets yield no output
