@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ccdata_assets.alerts.repair import build_repair_sensor
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.alerts.sensor import build_alert_sensor
 from ccdata_assets.api.resource import CCDataApiResource
-from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
 from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION
+from ccdata_assets.partitions import partitions_for
+from ccdata_assets.repair.sensor import build_repair_sensor
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
-    UniverseSettings,
     api_settings,
     check_data_source,
     repair_settings,
@@ -31,27 +29,6 @@ from ccdata_assets.settings import (
 )
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager
 from ccdata_assets.warehouse.resource import WarehouseResource
-
-
-def partitions_for(
-    spec: TimeSeriesSpec, settings: UniverseSettings
-) -> dg.MultiPartitionsDefinition:
-    """Time window (monthly for 1d and 1h, daily for 1m) x instrument; the current window is
-    included, its closed candles fill in as it goes."""
-    window = (
-        dg.MonthlyPartitionsDefinition
-        if spec.interval.partition == "monthly"
-        else dg.DailyPartitionsDefinition
-    )
-    start = partition_start(settings.start_date, spec.interval.partition)
-    return dg.MultiPartitionsDefinition(
-        {
-            DATE_DIMENSION: window(start_date=start.isoformat(), end_offset=1),
-            INSTRUMENT_DIMENSION: dg.DynamicPartitionsDefinition(
-                name=spec.universe.partitions_name
-            ),
-        }
-    )
 
 
 def build_definitions() -> dg.Definitions:
@@ -71,6 +48,7 @@ def build_definitions() -> dg.Definitions:
 
     series_assets, schedules, sensors = [], [], []
     jobs: list[dg.UnresolvedAssetJobDefinition] = [metadata_job]
+    series_jobs: list[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]] = []
     for universe in UNIVERSES:
         members = []
         for spec in (s for s in TIME_SERIES if s.universe is universe):
@@ -83,6 +61,7 @@ def build_definitions() -> dg.Definitions:
             members.append((spec, job))
             schedules.append(build_time_series_schedule(spec, job, settings))
         jobs.extend(job for _, job in members)
+        series_jobs.extend(members)
         sensors.append(build_instrument_sensor(universe, metadata_job, members, settings))
 
     data_assets = with_freshness_policies([*snapshot_assets, *series_assets], TIME_SERIES)
@@ -92,7 +71,11 @@ def build_definitions() -> dg.Definitions:
         asset_checks=checks.checks,
         jobs=[*jobs, checks.job],
         schedules=[build_metadata_schedule(metadata_job), *schedules, checks.schedule],
-        sensors=[*sensors, build_alert_sensor(), build_repair_sensor(jobs, repair_settings())],
+        sensors=[
+            *sensors,
+            build_alert_sensor(),
+            build_repair_sensor(series_jobs, repair_settings()),
+        ],
         resources={
             "alert_sink": AlertSinkResource.from_env(),
             "api": api,

@@ -12,31 +12,13 @@ minutes behind for 96 x I calls a day.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
 import dagster as dg
 
-from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import newest_window, partition_start, range_tags
 from ccdata_assets.settings import UniverseSettings
 
 METADATA_CRON = "5 0 * * *"
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-def newest_window(spec: TimeSeriesSpec, moment: datetime) -> date:
-    """The time partition (month or day) holding the newest candle that has closed by `moment`."""
-    closed = (moment - timedelta(seconds=spec.interval.seconds)).date()
-    return partition_start(closed, spec.interval.partition)
-
-
-def range_tags(first_day: date, last_day: date, instruments: list[str]) -> dict[str, str]:
-    """Tags that make one run cover (first_day..last_day) x (instruments[0]..instruments[-1])."""
-    return {
-        RANGE_START: f"{first_day.isoformat()}|{instruments[0]}",
-        RANGE_END: f"{last_day.isoformat()}|{instruments[-1]}",
-    }
 
 
 def build_time_series_schedule(

@@ -21,6 +21,7 @@ import singlestoredb
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.datasets.spec import Universe
 from ccdata_assets.definitions import build_definitions
+from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.resource import WarehouseResource
 
@@ -222,7 +223,7 @@ class Platform:
         )
         keys = set(
             listed.select(
-                pl.format("{}:{}", universe.market_column, universe.instrument_column)
+                pl.format(INSTRUMENT_KEY_FORMAT, universe.market_column, universe.instrument_column)
             ).to_series()
         )
         return [

@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.datasets.catalog import TIME_SERIES
-from ccdata_assets.schedules import newest_window
+from ccdata_assets.partitions import newest_window
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 REPO = Path(__file__).resolve().parents[1]

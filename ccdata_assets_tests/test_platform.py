@@ -12,7 +12,7 @@ import pytest
 
 from ccdata_assets.datasets.catalog import TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.schedules import newest_window, range_tags
+from ccdata_assets.partitions import newest_window, range_tags
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets_tests.support import NOW, TODAY, Platform, set_platform_env
 

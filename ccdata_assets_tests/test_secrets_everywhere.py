@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets_tests.support import SMALL_UNIVERSE, connect, run_job
 

@@ -20,8 +20,8 @@ import dagster as dg
 from dagster_graphql import DagsterGraphQLClient
 
 from ccdata_assets.assets.backfill import DEFAULT_CHUNK, history_runs
-from ccdata_assets.assets.planning import partition_start
 from ccdata_assets.datasets.catalog import TIME_SERIES
+from ccdata_assets.partitions import partition_start
 
 
 def main() -> int:

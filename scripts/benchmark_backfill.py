@@ -49,18 +49,17 @@ def main() -> None:
     from dagster._core.definitions.partitions.context import partition_loading_context
 
     from ccdata_assets.assets.backfill import history_runs
-    from ccdata_assets.assets.planning import (
-        Bounds,
-        InstrumentKey,
-        Span,
-        clamp,
-        next_partition,
-        partition_start,
-        plan,
-    )
+    from ccdata_assets.assets.planning import Bounds, Span, clamp, plan
     from ccdata_assets.assets.timeseries import page_jobs
     from ccdata_assets.datasets.catalog import SPOT_UNIVERSE, TIME_SERIES
     from ccdata_assets.definitions import build_definitions
+    from ccdata_assets.partitions import (
+        DATE_DIMENSION,
+        INSTRUMENT_DIMENSION,
+        InstrumentKey,
+        next_partition,
+        partition_start,
+    )
     from ccdata_assets.warehouse.resource import WarehouseResource
 
     defs = build_definitions()
@@ -107,7 +106,7 @@ def main() -> None:
         while next_partition(windows[-1], granularity) <= last_day:
             windows.append(next_partition(windows[-1], granularity))
         wanted = [
-            dg.MultiPartitionKey({"date": w.isoformat(), "instrument": k})
+            dg.MultiPartitionKey({DATE_DIMENSION: w.isoformat(), INSTRUMENT_DIMENSION: k})
             for w in windows
             for k in keys
         ]

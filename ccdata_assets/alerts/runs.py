@@ -18,11 +18,10 @@ import dagster as dg
 
 from ccdata_assets.alerts.model import RUN_FAILED, RUN_RECOVERED, Alert, run_link
 from ccdata_assets.alerts.state import AlertState
+from ccdata_assets.partitions import RANGE_END, RANGE_START
 
 LIMIT = 200
 PARTITION = "dagster/partition"
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def _fetch(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 
 DEFAULT_CHUNK = 50  # instruments per run: a few runs for a universe, memory stays flat anyway
 

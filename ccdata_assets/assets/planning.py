@@ -7,42 +7,13 @@ trade, and never the still-open candle), and each span is paged at the API's lar
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from ccdata_assets.datasets.spec import Interval
-from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION
-
-INSTRUMENT_KEY = re.compile(
-    r"^(?P<market>[a-z0-9_]{2,30}):(?P<instrument>[A-Za-z0-9._\-/]{1,120})$"
-)
-
-
-class PartitionKeyError(ValueError):
-    """A partition key that this platform could not have made."""
-
-
-@dataclass(frozen=True)
-class InstrumentKey:
-    market: str
-    instrument: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.market}:{self.instrument}"
-
-    @classmethod
-    def parse(cls, key: str) -> InstrumentKey:
-        match = INSTRUMENT_KEY.match(key)
-        if not match:
-            raise PartitionKeyError(
-                f"Instrument partition key {key!r} is not of the form <market>:<instrument> "
-                "(e.g. binance:BTC-USDT); pick a key the instrument sensor created."
-            )
-        return cls(match["market"], match["instrument"])
+from ccdata_assets.partitions import InstrumentKey, next_partition, parse_partition_key
 
 
 @dataclass(frozen=True)
@@ -64,42 +35,11 @@ class Bounds:
     last_trade: datetime | None = None  # set for retired instruments
 
 
-def split_partition_key(key: str | object) -> tuple[str, str]:
-    """`date|instrument` (dimension names sorted) -> (date, instrument)."""
-    by_dimension = getattr(key, "keys_by_dimension", None)
-    if by_dimension:
-        return by_dimension[DATE_DIMENSION], by_dimension[INSTRUMENT_DIMENSION]
-    parts = str(key).split("|")
-    if len(parts) != 2:
-        raise PartitionKeyError(
-            f"Partition key {key!r} is not of the form <YYYY-MM-DD>|<market>:<instrument>; "
-            "select partitions in the UI or pass --partition with both dimensions."
-        )
-    return parts[0], parts[1]
-
-
-def partition_start(day: date, granularity: str) -> date:
-    """The first day of the time partition (a month or a day) that holds `day`."""
-    return day.replace(day=1) if granularity == "monthly" else day
-
-
-def next_partition(start: date, granularity: str) -> date:
-    if granularity == "monthly":
-        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start + timedelta(days=1)
-
-
 def dates_by_instrument(keys: Iterable[str]) -> dict[InstrumentKey, list[date]]:
     grouped: dict[InstrumentKey, set[date]] = defaultdict(set)
     for key in keys:
-        day, instrument = split_partition_key(key)
-        try:
-            parsed_day = date.fromisoformat(day)
-        except ValueError:
-            raise PartitionKeyError(
-                f"Partition key {key!r} has {day!r} where a date like 2025-01-31 belongs."
-            ) from None
-        grouped[InstrumentKey.parse(instrument)].add(parsed_day)
+        day, instrument = parse_partition_key(key)
+        grouped[instrument].add(day)
     return {instrument: sorted(days) for instrument, days in grouped.items()}
 
 

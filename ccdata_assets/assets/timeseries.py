@@ -26,11 +26,12 @@ from ccdata_assets import clock
 from ccdata_assets.api.errors import ApiError
 from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
-from ccdata_assets.assets.planning import InstrumentKey, Span, plan
+from ccdata_assets.assets.planning import Span, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.datasets.parse import parse_series
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
+from ccdata_assets.partitions import InstrumentKey, multi_key
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
@@ -182,7 +183,7 @@ async def fetch_all(
             parsed = parse_series(
                 spec,
                 [{**extra, **row} for row in rows] if extra else rows,
-                f"{_day(page.first_ts(unit))}..{_day(page.to_ts)}|{instrument.key}",
+                multi_key(f"{_day(page.first_ts(unit))}..{_day(page.to_ts)}", instrument.key),
             )
             progress.unmapped_fields.update(parsed.unmapped)
             await emit(Batch(parsed.clean, parsed.quarantined))

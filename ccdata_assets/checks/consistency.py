@@ -14,6 +14,7 @@ from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
@@ -74,7 +75,7 @@ def check(session: Session, scope: Scope) -> Verdict:
             .sort(t)
             .select(
                 pl.col(t).alias("period"),
-                pl.format("{}:{}", m, i).alias("instrument"),
+                pl.format(INSTRUMENT_KEY_FORMAT, m, i).alias("instrument"),
                 "close",
                 "index_close",
                 pl.col("deviation").round(6),

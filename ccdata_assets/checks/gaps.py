@@ -16,13 +16,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
-from ccdata_assets.assets.planning import Bounds, InstrumentKey, Span, clamp
+from ccdata_assets.assets.planning import Bounds, Span, clamp
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import Cell, cell
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
 

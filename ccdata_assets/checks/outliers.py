@@ -14,6 +14,7 @@ from ccdata_assets.checks import store
 from ccdata_assets.checks.gaps import activity_column
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
+from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
@@ -84,7 +85,7 @@ def check(session: Session, scope: Scope) -> Verdict:
             flagged += (
                 hits.select(
                     pl.col(t).alias("period"),
-                    pl.format("{}:{}", *keys).alias("instrument"),
+                    pl.format(INSTRUMENT_KEY_FORMAT, *keys).alias("instrument"),
                     pl.lit(column).alias("column"),
                     pl.col(column).alias("value"),
                     pl.col("median").alias("neighbour_median"),

@@ -13,6 +13,7 @@ from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.checks.settings import Bounds
+from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
@@ -88,7 +89,7 @@ def check(session: Session, scope: Scope) -> Verdict:
             failed[window.cell_key(start, market, instrument)] = {"rows": n, "rules": rules}
         room = scope.limits.sample - len(bad_rows)
         bad_rows += [
-            {"period": r[t], "instrument": f"{r[m]}:{r[i]}", "broken": r["broken"]}
+            {"period": r[t], "instrument": InstrumentKey(r[m], r[i]).key, "broken": r["broken"]}
             for r in bad.head(max(room, 0)).iter_rows(named=True)
         ]
     broken_total = sum(e["rows"] for e in failed.values())

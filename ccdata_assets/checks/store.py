@@ -12,9 +12,10 @@ from typing import Any
 
 import polars as pl
 
-from ccdata_assets.assets.planning import Bounds, InstrumentKey
+from ccdata_assets.assets.planning import Bounds
 from ccdata_assets.datasets.spec import Universe
 from ccdata_assets.datasets.universe import STATUS_COLUMN, instrument_bounds
+from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import sql_datetime, utc_naive

@@ -10,6 +10,7 @@ import polars as pl
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
+from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.warehouse.warehouse import Session
 
 
@@ -49,7 +50,7 @@ def check(session: Session, scope: Scope) -> Verdict:
         f"No duplicate ({', '.join(keys)}) rows in {window.describe()}."
         if not found
         else f"{frame.height} keys ({', '.join(keys)}) are stored more than once ({extra} extra "
-        f"rows), first {found[0][1]}:{found[0][2]} at {found[0][3]}."
+        f"rows), first {InstrumentKey(found[0][1], found[0][2]).key} at {found[0][3]}."
     )
     return Verdict(
         passed=not found,
@@ -59,7 +60,10 @@ def check(session: Session, scope: Scope) -> Verdict:
             "duplicated_keys": frame.height,
             "extra_rows": extra,
             "first_duplicates": sample(
-                [{"instrument": f"{r[1]}:{r[2]}", "period": r[3], "copies": r[4]} for r in found],
+                [
+                    {"instrument": InstrumentKey(r[1], r[2]).key, "period": r[3], "copies": r[4]}
+                    for r in found
+                ],
                 scope.limits.sample,
             ),
         },

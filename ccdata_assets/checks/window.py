@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from ccdata_assets.assets.planning import (
-    InstrumentKey,
-    next_partition,
-    partition_start,
-    split_partition_key,
-)
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import (
+    InstrumentKey,
+    multi_key,
+    parse_partition_key,
+    recent_windows,
+    window_bounds,
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Cell:
     @property
     def key(self) -> str:
         """The multi-partition key string, as Dagster writes it ("2026-06-01|kraken:BTC-USD")."""
-        return f"{self.window.isoformat()}|{self.instrument.key}"
+        return multi_key(self.window, self.instrument.key)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ class CheckWindow:
         ]
 
     def cell_key(self, start: datetime, market: str, instrument: str) -> str:
-        window = start.date().isoformat()
-        return f"{window}|{market}:{instrument}"
+        return multi_key(start.date(), InstrumentKey(market, instrument).key)
 
     def describe(self) -> str:
         if not self.cells:
@@ -78,30 +78,18 @@ class CheckWindow:
 
 
 def cell(spec: TimeSeriesSpec, window: date, instrument: InstrumentKey) -> Cell:
-    end = next_partition(window, spec.interval.partition)
-    return Cell(window, instrument, _midnight(window), _midnight(end))
+    return Cell(window, instrument, *window_bounds(window, spec.interval.partition))
 
 
 def cells_for_keys(spec: TimeSeriesSpec, keys: Iterable[object]) -> tuple[Cell, ...]:
     """Cells of multi-partition keys ("date|instrument" strings or MultiPartitionKeys)."""
-    out = []
-    for key in keys:
-        day, instrument = split_partition_key(key)
-        out.append(cell(spec, date.fromisoformat(day), InstrumentKey.parse(instrument)))
-    return tuple(out)
+    return tuple(cell(spec, *parse_partition_key(key)) for key in keys)
 
 
 def recent_cells(
     spec: TimeSeriesSpec, instruments: Sequence[str], now: datetime, count: int
 ) -> tuple[Cell, ...]:
     """The last `count` time partitions up to the one holding `now`, x `instruments`."""
-    granularity = spec.interval.partition
-    windows = [partition_start(now.date(), granularity)]
-    while len(windows) < count:
-        windows.insert(0, partition_start(windows[0] - timedelta(days=1), granularity))
+    windows = recent_windows(now.date(), spec.interval.partition, count)
     parsed = [InstrumentKey.parse(i) for i in instruments]
     return tuple(cell(spec, w, i) for w in windows for i in parsed)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)

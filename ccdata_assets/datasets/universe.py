@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ccdata_assets.assets.planning import Bounds, InstrumentKey
+from ccdata_assets.assets.planning import Bounds
+from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT, InstrumentKey
 from ccdata_assets.settings import EXCHANGE_GRADES, UniverseSettings
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def index_universe(
 
 
 def _keys(frame: pl.DataFrame, market: str, instrument: str) -> list[str]:
-    keys = frame.select(pl.format("{}:{}", market, instrument).alias("key"))
+    keys = frame.select(pl.format(INSTRUMENT_KEY_FORMAT, market, instrument).alias("key"))
     return sorted(keys.get_column("key").to_list())
 
 

@@ -27,7 +27,12 @@ from dagster import (
     MultiPartitionsDefinition,
 )
 
-from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
+from ccdata_assets.partitions import (
+    DATE_DIMENSION,
+    INSTRUMENT_DIMENSION,
+    INSTRUMENT_KEY_FORMAT,
+    time_dimension,
+)
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
 from ccdata_assets.warehouse.ddl import TableDef
@@ -183,7 +188,7 @@ def rows_by_partition(
     cells = (
         frame.select(
             pl.col(time_column).cast(pl.Datetime("us")).alias("_t"),
-            pl.concat_str(pl.col(market), pl.lit(":"), pl.col(instrument)).alias("_i"),
+            pl.format(INSTRUMENT_KEY_FORMAT, pl.col(market), pl.col(instrument)).alias("_i"),
         )
         .drop_nulls()
         .sort("_t")

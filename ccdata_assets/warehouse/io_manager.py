@@ -4,8 +4,8 @@ Contract with the asset definitions (definition metadata of each asset):
 - `ccdata/table`: the name of the table of a data set in the catalog (`table_metadata`).
 - `ccdata/time_column` (time-partitioned assets): the DATETIME column the time dimension filters.
 - `ccdata/instrument_columns` (instrument-partitioned assets): two columns; an instrument key
-  "<market>:<instrument>" is split on its first ":" into them.
-Multi-partition dimensions are named "date" and "instrument". Outputs are upserted whatever
+  "<market>:<instrument>" is parsed into them (`partitions.InstrumentKey`).
+Multi-partition dimensions are those of `partitions.py`. Outputs are upserted whatever
 partitions the run spans (a range of dates x instruments included), so `handle_output` never
 looks at partition keys; `load_input` reads exactly the upstream partitions the input maps to.
 A run tagged `ccdata/dry_run=true` reads through a read-only session; its assets yield no output
@@ -39,7 +39,12 @@ from dagster import (
     partition_loading_context,
 )
 
-from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
+from ccdata_assets.partitions import (
+    DATE_DIMENSION,
+    INSTRUMENT_DIMENSION,
+    InstrumentKey,
+    time_dimension,
+)
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
 from ccdata_assets.warehouse.ddl import TableDef
@@ -209,13 +214,8 @@ def _instrument_filter(
             f"Instrument-partitioned {table.name} needs {INSTRUMENT_COLUMNS_KEY} metadata: "
             "two column names such as ['exchange', 'symbol']."
         )
-    pairs = []
-    for key in instruments:
-        market, sep, instrument = (key or "").partition(":")
-        if not sep:
-            raise ValueError(f"Instrument partition key {key!r} is not '<market>:<instrument>'.")
-        pairs.append((market, instrument))
-    return {columns[0]: [p[0] for p in pairs], columns[1]: [p[1] for p in pairs]}
+    keys = [InstrumentKey.parse(key or "") for key in instruments]
+    return {columns[0]: [k.market for k in keys], columns[1]: [k.instrument for k in keys]}
 
 
 def _windows(

@@ -19,7 +19,7 @@ from ccdata_assets.datasets.catalog import (
     SNAPSHOTS,
     TIME_SERIES,
 )
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 from ccdata_assets.simulator import FaultConfig, SimulatorConfig, serve_in_thread
 from ccdata_assets.simulator.faults import bucket_hit
 from ccdata_assets.warehouse.resource import WarehouseResource

@@ -2,16 +2,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ccdata_assets.assets.planning import (
-    Bounds,
-    InstrumentKey,
-    PartitionKeyError,
-    Span,
-    next_partition,
-    plan,
-    window_spans,
-)
+from ccdata_assets.assets.planning import Bounds, Span, plan, window_spans
 from ccdata_assets.datasets.spec import DAY, HOUR, MINUTE
+from ccdata_assets.partitions import InstrumentKey, PartitionKeyError, next_partition
 
 BTC = InstrumentKey("kraken", "BTC-USD")
 NOW = datetime(2026, 1, 10, 12, 30, tzinfo=UTC)

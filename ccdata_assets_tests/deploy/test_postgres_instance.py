@@ -27,10 +27,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ccdata_assets.assets.planning import next_partition
 from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.datasets.parse import BOOKKEEPING, parse_series
 from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import next_partition
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets_tests.support import REPO, fetch

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 from ccdata_assets_tests.metrics._exporter import (
     Exporter,
     by_data_set,

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse.warehouse import Warehouse
 from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job, step_error

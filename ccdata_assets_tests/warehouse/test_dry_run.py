@@ -20,7 +20,7 @@ import pytest
 import singlestoredb
 
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 from ccdata_assets.settings import ConfigError, warehouse_settings
 from ccdata_assets.warehouse.connection import sqlite_path
 from ccdata_assets.warehouse.ddl import load_table

@@ -24,12 +24,12 @@ import sqlglot
 from sqlglot import expressions as exp
 from sqlglot.errors import ErrorLevel, ParseError
 
-from ccdata_assets.assets.planning import InstrumentKey
 from ccdata_assets.checks import kinds, quarantine, schema
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import CheckWindow, cell
 from ccdata_assets.datasets.catalog import TIME_SERIES
+from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import dialects, source_marker, writer
 from ccdata_assets.warehouse.ddl import TableDef, load_table, table_names

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from ccdata_assets.definitions import build_definitions
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import range_tags
 from ccdata_assets.settings import ConfigError, warehouse_settings
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets.warehouse.source_marker import SourceMismatchError

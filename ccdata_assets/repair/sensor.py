@@ -2,7 +2,7 @@
 
 Each tick asks the gaps function (the same pure function the gaps check uses) which (time window,
 instrument) partitions of each time-series data set miss periods, groups them into a few
-rectangles (`repair_plan.py`: one run per instrument over a window range, or one run per window
+rectangles (`plan.py`: one run per instrument over a window range, or one run per window
 range over a block of instruments, whichever is fewer) and requests one partition-range run per
 rectangle, never one run per partition. A cap bounds the partitions and runs of one tick.
 
@@ -29,18 +29,15 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 
 from ccdata_assets import clock
-from ccdata_assets.alerts.repair_plan import Rectangle, cap, group_missing
-from ccdata_assets.assets.planning import next_partition
 from ccdata_assets.checks.gaps import missing_periods
-from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.schedules import range_tags
+from ccdata_assets.partitions import next_partition, range_tags, time_dimension
+from ccdata_assets.repair.plan import Rectangle, cap, group_missing
 from ccdata_assets.settings import RepairSettings
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 REPAIR_TAG = "ccdata/repair"
-TIME_DIMENSION = "date"
 GRACE = timedelta(hours=6)  # > the slowest schedule's cadence (1d at 00:15) plus its run time
 
 # (warehouse, spec, instruments, time windows, now) -> the (window start, instrument) partitions
@@ -80,7 +77,7 @@ def time_windows(
     """The job's time partitions (as start days) that overlap [now - lookback, now]."""
     partitions = job.partitions_def
     assert isinstance(partitions, dg.MultiPartitionsDefinition)
-    time_def = partitions.get_partitions_def_for_dimension(TIME_DIMENSION)
+    time_def = time_dimension(partitions)
     since = (now - lookback).date()
     starts = (date.fromisoformat(key) for key in time_def.get_partition_keys(current_time=now))
     return [
@@ -109,23 +106,15 @@ def repair_in_flight(instance: dg.DagsterInstance, job: str) -> bool:
     return bool(records)
 
 
-def series_of(
-    jobs: Sequence[dg.UnresolvedAssetJobDefinition],
-) -> list[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]]:
-    """The time-series data sets among `jobs`, each with its job (`<data set>_job`)."""
-    specs = {f"{spec.name}_job": spec for spec in TIME_SERIES}
-    return [(specs[job.name], job) for job in jobs if job.name in specs]
-
-
 def build_repair_sensor(
-    jobs: Sequence[dg.UnresolvedAssetJobDefinition],
+    series: Sequence[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]],
     settings: RepairSettings,
     find_missing: FindMissing = missing_periods,
     name: str = "repair_sensor",
     minimum_interval_seconds: int = 900,
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
 ) -> dg.SensorDefinition:
-    series = series_of(jobs)
+    """`series`: each time-series data set the sensor repairs, with the job that materialises it."""
     mode = "dry run: reports only" if settings.dry_run else "launches repairs"
 
     @dg.sensor(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ccdata_assets.alerts.repair_plan import Rectangle, cap, group_missing
+from ccdata_assets.repair.plan import Rectangle, cap, group_missing
 
 ORDER = [f"kraken:C{i}-USD" for i in range(10)]
 D = date(2026, 6, 1)

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ccdata_assets.schedules import RANGE_END, RANGE_START, range_tags
+from ccdata_assets.partitions import RANGE_END, RANGE_START, range_tags
 from ccdata_assets.warehouse.dialects import portable_sql
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets_tests.support import Platform, alert_ticker, run_job, set_platform_env
