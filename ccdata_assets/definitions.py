@@ -19,6 +19,7 @@ from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION
+from ccdata_assets.quiet import silence_known_warnings
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.settings import (
@@ -55,6 +56,7 @@ def partitions_for(
 
 
 def build_definitions() -> dg.Definitions:
+    silence_known_warnings()
     settings = universe_settings()
     source, store = api_settings(), warehouse_settings()
     check_data_source(source, store)
