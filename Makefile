@@ -27,6 +27,7 @@ test: install  ## lint, then every test (a real MariaDB is required; this starts
 	bash scripts/ensure-mariadb.sh
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-redis.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
