@@ -20,13 +20,14 @@ $(VENV)/.installed: pyproject.toml
 
 run: install  ## Dagster UI + daemon at http://127.0.0.1:$(PORT); sensors and schedules start on their own
 	mkdir -p "$(DAGSTER_HOME)" "$(CCDATA_HOME)"
-	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+	cp local/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	$(BIN)/python scripts/dagster_dev.py -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 test: install  ## lint, then every test (a real MariaDB is required; this starts one)
 	bash scripts/ensure-mariadb.sh
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-redis.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

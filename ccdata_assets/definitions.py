@@ -17,6 +17,7 @@ from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import partitions_for
+from ccdata_assets.quiet import silence_known_warnings
 from ccdata_assets.repair.sensor import build_repair_sensor
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
@@ -32,6 +33,7 @@ from ccdata_assets.warehouse.resource import WarehouseResource
 
 
 def build_definitions() -> dg.Definitions:
+    silence_known_warnings()
     settings = universe_settings()
     source, store = api_settings(), warehouse_settings()
     check_data_source(source, store)

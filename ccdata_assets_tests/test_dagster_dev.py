@@ -40,7 +40,7 @@ def free_port() -> int:
 def test_dagster_dev_fills_the_warehouse_without_clicks(tmp_path: Path) -> None:
     home, data = tmp_path / "dagster_home", tmp_path / "ccdata"
     home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / "local" / "dagster.yaml", home / "dagster.yaml")
     # History starts with the month holding the newest closed day, not the current month: on the
     # 1st (UTC) the current month has no closed day, so no 1d run would ever be launched. The
     # newest closed day only moves forward, so the window still holds one when the sensor runs.

@@ -33,8 +33,18 @@ def platform(request, monkeypatch, tmp_path) -> Platform:
     return Platform(request.param, monkeypatch)
 
 
+def partition_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, dict]:
+    """Each partition's materialisation metadata, by partition key."""
+    return {
+        e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == asset
+    }
+
+
 def output_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
-    """The run's output metadata (every partition's materialisation carries the same)."""
+    """The run's output metadata (the `_in_run` figures every partition's materialisation
+    carries; the rest are the first partition's own)."""
     events = [
         e
         for e in result.get_asset_materialization_events()
@@ -77,8 +87,12 @@ def test_fresh_platform_discovers_its_universe_and_fetches_newest_windows(platfo
     assert table.height == 14 * len(instruments)  # June 1..14 have closed, all traded
     assert set(table.get_column("datetime").dt.day()) == set(range(1, 15))
     meta = output_metadata(result, "spot_ohlcv_1d")
-    assert meta["api_calls"] == len(instruments)  # one page per instrument
-    assert meta["rows_written"] == 14 * len(instruments)
+    assert meta["api_calls_in_run"] == len(instruments)  # one page per instrument
+    assert meta["rows_written_in_run"] == 14 * len(instruments)
+    for partition in partition_metadata(result, "spot_ohlcv_1d").values():  # each its own
+        assert partition["rows_written"] == 14 and partition["rows_quarantined"] == 0
+        assert partition["first_period"] == "2026-06-01 00:00:00"
+        assert partition["last_period"] == "2026-06-14 00:00:00"
     assert meta["source"].startswith("simulated")
 
 
@@ -92,8 +106,10 @@ def test_hourly_and_minute_runs_write_only_closed_candles(platform) -> None:
         result = platform.run(job, range_tags(window, window, instruments))
         assert result.success, job
         meta = output_metadata(result, job.removesuffix("_job"))
-        assert meta["rows_written"] + meta["rows_quarantined"] == per_instrument * len(instruments)
-        assert meta["api_calls"] == len(instruments)
+        assert meta["rows_written_in_run"] + meta[
+            "rows_quarantined_in_run"
+        ] == per_instrument * len(instruments)
+        assert meta["api_calls_in_run"] == len(instruments)
 
 
 def test_backfill_pages_at_max_limit_and_rerun_leaves_identical_table(platform) -> None:
@@ -111,9 +127,13 @@ def test_backfill_pages_at_max_limit_and_rerun_leaves_identical_table(platform) 
     assert result.success
     hours = closed_points(spec_named("spot_ohlcv_1h"), first, datetime(2026, 6, 1))
     meta = output_metadata(result, "spot_ohlcv_1h")
-    assert meta["api_calls"] == math.ceil(hours / 2000)
+    assert meta["api_calls_in_run"] == math.ceil(hours / 2000)
     before = stable(platform.table("cc_ohlcv_spot_1h_raw"))
-    assert before.height + meta["rows_quarantined"] == hours
+    assert before.height + meta["rows_quarantined_in_run"] == hours
+    months = partition_metadata(result, "spot_ohlcv_1h")
+    assert len(months) == 29  # January 2024 .. May 2026, each with its own figures
+    assert sum(m["rows_written"] + m["rows_quarantined"] for m in months.values()) == hours
+    assert all(m["rows_written"] <= 31 * 24 for m in months.values())
     assert before.get_column("datetime").is_unique().all()
 
     again = platform.run("spot_ohlcv_1h_job", tags)
@@ -172,7 +192,7 @@ def test_every_data_set_materialises_and_reruns_identically(platform) -> None:
         start = datetime(first.year, first.month, first.day)
         expected = 2 * closed_points(spec, start, end)
         quarantined = output_metadata(platform.run(f"{spec.name}_job", tags), spec.name)
-        assert stored.height + quarantined["rows_quarantined"] == expected, spec.name
+        assert stored.height + quarantined["rows_quarantined_in_run"] == expected, spec.name
         assert stored.select(keys).is_duplicated().sum() == 0, spec.name
         again = platform.table(spec.table).drop("collected_at").sort(keys)
         assert again.equals(stored), spec.name

@@ -137,9 +137,9 @@ def main() -> None:
             assert result.success, f"{spec.name} {tags}"
             event = result.get_asset_materialization_events()[0].materialization
             meta = {k: v.value for k, v in event.metadata.items()}
-            calls += meta["api_calls"]
-            rows += meta["rows_written"]
-            quarantined += meta["rows_quarantined"]
+            calls += meta["api_calls_in_run"]
+            rows += meta["rows_written_in_run"]
+            quarantined += meta["rows_quarantined_in_run"]
         unit = spec.interval.seconds
         span = Span(_epoch(windows[0]), _epoch(next_partition(windows[-1], granularity)) - unit)
         minimum = sum(

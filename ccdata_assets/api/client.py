@@ -72,12 +72,14 @@ class ApiStats:
     backoff_wait_seconds: float = 0.0  # time spent sleeping between retries
 
     def as_metadata(self) -> dict[str, int | float]:
+        # Waits are summed over the concurrent workers, so they can exceed the fetch's wall time;
+        # the names say so.
         return {
             "api_calls": self.calls,
             "api_retries": self.retries,
             "api_429s": self.rate_limited,
-            "rate_limiter_wait_seconds": round(self.limiter_wait_seconds, 3),
-            "backoff_wait_seconds": round(self.backoff_wait_seconds, 3),
+            "rate_limiter_wait_seconds_summed_over_workers": round(self.limiter_wait_seconds, 3),
+            "backoff_wait_seconds_summed_over_workers": round(self.backoff_wait_seconds, 3),
         }
 
 

@@ -102,11 +102,18 @@ class ApiBadRequestError(ApiError):
         self.values = values
 
 
-_LISTINGS = {
-    "market": "/spot/v1/markets",
-    "instrument": "/spot/v1/markets/instruments",
-    "asset": "/asset/v1/top/list",
-}
+# Where each family lists its ids; the family is the first segments of the request path.
+_FAMILIES = ("/spot/v1", "/futures/v1", "/index/cc/v1")
+
+
+def _listing(param: str, path: str | None) -> str:
+    """The endpoint listing the ids of `param` in the family of `path` (spot when unknown)."""
+    if param == "asset":
+        return "/asset/v1/top/list"
+    family = next((f for f in _FAMILIES if (path or "").startswith(f + "/")), "/spot/v1")
+    if param == "market" and family != "/index/cc/v1":
+        return f"{family}/markets"
+    return f"{family}/markets/instruments"
 
 
 class UnknownMarketOrInstrumentError(ApiError):
@@ -122,10 +129,9 @@ class UnknownMarketOrInstrumentError(ApiError):
         api_message: str | None = None,
     ) -> None:
         value = f" {values}" if values else ""
-        listing = _LISTINGS.get(param, "/spot/v1/markets/instruments")
         super().__init__(
             f"The Data API does not know {param}{value}{_where(path)} (HTTP {status}); "
-            f"check the id against {listing} (or the futures/index equivalent) and drop it "
+            f"check the id against {_listing(param, path)} and drop it "
             "from the partitions if it is gone.",
             status=status,
             param=param,

@@ -26,9 +26,11 @@ from ccdata_assets import clock
 from ccdata_assets.api.errors import ApiError
 from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
+from ccdata_assets.assets.partition_figures import PartitionTally
 from ccdata_assets.assets.planning import Span, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.datasets.parse import parse_series
+from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
 from ccdata_assets.partitions import InstrumentKey, multi_key
@@ -108,42 +110,55 @@ def build_time_series_asset(
         )
         jobs = page_jobs(spec, planned)
         progress = RunProgress(instruments=len(planned), pages_planned=len(jobs))
+        tally = PartitionTally(partitions_def, context.partition_keys)
+        dry_run = is_dry_run(context.run.tags)
         context.log.info(
             f"{spec.name}: {len(planned)} instruments, {len(jobs)} API pages "
-            f"(limit {spec.interval.max_limit}), source: {api.source}"
+            f"({_limits(jobs)}), source: {api.source}"
         )
         stats: dict[str, Any] = {}
 
         async def produce(emit: Emit) -> None:
             started = time.monotonic()
             async with api.open() as client:
-                await fetch_all(spec, jobs, client, emit, progress, api.max_concurrency)
+                await fetch_all(spec, jobs, client, emit, progress, api.max_concurrency, tally)
                 stats.update(client.stats.as_metadata())
             progress.seconds = time.monotonic() - started
             if progress.failures:
                 raise InstrumentsFailedError(_failure_message(progress.failures))
 
         def metadata() -> dict[str, Any]:
+            """The run's figures (on every partition); called once the stream is consumed, which
+            is also when each partition's own figures are known and given to it."""
+            if not dry_run:
+                for key, figures in tally.figures.items():
+                    context.add_asset_metadata(figures.as_metadata(), partition_key=key)
             return {
                 "source": api.source,
-                "instruments": progress.instruments,
-                "api_pages_planned": progress.pages_planned,
-                **stats,
-                "rows_fetched": progress.rows_fetched,
-                "instruments_without_data": progress.instruments
-                - len(progress.instruments_with_rows),
-                "fetch_seconds": round(progress.seconds, 3),
+                "instruments_in_run": progress.instruments,
+                "api_pages_planned_in_run": progress.pages_planned,
+                **{f"{name}_in_run": value for name, value in stats.items()},
+                "rows_fetched_in_run": progress.rows_fetched,
+                "instruments_without_rows": _without_rows(planned, progress),
+                "fetch_wall_seconds_in_run": round(progress.seconds, 3),
                 "as_of": now.isoformat(timespec="seconds"),
                 "api_fields_not_stored": sorted(progress.unmapped_fields),
             }
 
         stream = BatchStream(iterate_async(produce), metadata=metadata)
-        if is_dry_run(context.run.tags):
+        if dry_run:
             yield from observe(
                 context, warehouse.get(), context.asset_key, spec.table, stream, counted_by
             )
         else:
             yield dg.Output(stream)
+        empty = _without_rows(planned, progress)
+        if empty:
+            context.log.warning(
+                f"{spec.name}: the API returned no rows for {len(empty)} of {len(planned)} "
+                f"instrument(s) in this run's windows: {', '.join(empty[:10])}"
+                f"{' and more' if len(empty) > 10 else ''} (delisted, renamed or not trading?)."
+            )
 
     return _asset
 
@@ -155,10 +170,13 @@ async def fetch_all(
     emit: Emit,
     progress: RunProgress,
     workers: int,
+    tally: PartitionTally | None = None,
 ) -> None:
-    """Fetch every page with `workers` concurrent workers; parse and emit each as it lands."""
+    """Fetch every page with `workers` concurrent workers; parse and emit each as it lands,
+    counting its rows into `tally` by partition."""
     pending = iter(jobs)
     unit = spec.interval.seconds
+    time_field = source_field(spec.time_column, spec.fields)
     page_fields = spec.page_fields or (lambda market, instrument: {})
 
     async def worker() -> None:
@@ -186,9 +204,31 @@ async def fetch_all(
                 multi_key(f"{_day(page.first_ts(unit))}..{_day(page.to_ts)}", instrument.key),
             )
             progress.unmapped_fields.update(parsed.unmapped)
+            if tally is not None:
+                tally.add_rows(instrument.key, parsed.clean.get_column(spec.time_column))
+                if not parsed.quarantined.is_empty():
+                    tally.add_quarantined(
+                        instrument.key, parsed.quarantined.get_column("raw_json"), time_field
+                    )
             await emit(Batch(parsed.clean, parsed.quarantined))
 
     await asyncio.gather(*(worker() for _ in range(max(1, workers))))
+
+
+def _limits(jobs: list[tuple[InstrumentKey, Span, Page]]) -> str:
+    """The `limit` the pages are actually sent with (a span's last page asks only for the rest)."""
+    sizes = sorted({page.limit for _, _, page in jobs})
+    if not sizes:
+        return "no pages"
+    if len(sizes) == 1:
+        return f"limit={sizes[0]}"
+    return f"limit={sizes[0]}..{sizes[-1]}"
+
+
+def _without_rows(planned: Mapping[InstrumentKey, list[Span]], progress: RunProgress) -> list[str]:
+    """Instruments the API answered for with no rows at all (failed ones are reported apart)."""
+    keys = {instrument.key for instrument in planned}
+    return sorted(keys - progress.instruments_with_rows - set(progress.failures))
 
 
 def _day(ts: int) -> str:

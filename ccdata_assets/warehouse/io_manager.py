@@ -97,8 +97,13 @@ class WarehouseIOManager(ConfigurableIOManager):
                 written += session.upsert(table, batch.rows)
                 quarantined += _quarantine(session, table, batch)
         # One run may cover many partitions and every partition's materialisation carries this
-        # metadata, so the counts are the run's, and the column schema stays on the definition.
-        metadata: dict[str, Any] = {"rows_written": written, "rows_quarantined": quarantined}
+        # metadata, so there the counts are named as the run's (`_in_run`; the asset gives each
+        # partition its own `rows_written`), and the column schema stays on the definition.
+        run = "_in_run" if context.has_asset_partitions else ""
+        metadata: dict[str, Any] = {
+            f"rows_written{run}": written,
+            f"rows_quarantined{run}": quarantined,
+        }
         if isinstance(obj, BatchStream):
             metadata.update(obj.metadata())
         metadata["dagster/table_name"] = f"{warehouse.database}.{table.name}"  # Dagster's key

@@ -42,6 +42,22 @@ def test_unknown_instrument_names_the_instrument() -> None:
     assert one_sentence(str(exc))
 
 
+@pytest.mark.parametrize(
+    ("path", "listing"),
+    [
+        ("/futures/v1/historical/ohlcv/hours", "/futures/v1/markets/instruments"),
+        ("/index/cc/v1/historical/days", "/index/cc/v1/markets/instruments"),
+        ("/spot/v1/historical/days", "/spot/v1/markets/instruments"),
+    ],
+)
+def test_unknown_instrument_points_to_its_familys_listing(path: str, listing: str) -> None:
+    err = {"message": "Not found: instrument", "other_info": {"param": "instrument"}}
+    exc = error_from_data_api(404, err, path=path)
+    assert isinstance(exc, UnknownMarketOrInstrumentError)
+    assert listing in str(exc)
+    assert "/spot/" not in str(exc) or path.startswith("/spot/")
+
+
 def test_unknown_market_points_to_the_markets_listing() -> None:
     err = {"message": "Not found: market", "other_info": {"param": "market", "values": ["nope"]}}
     exc = error_from_data_api(404, err, path=PATH)

@@ -228,7 +228,7 @@ def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaire
     materialised = result.get_asset_materialization_events()[0].materialization.metadata
     assert "NEW_METRIC" in materialised["api_fields_not_stored"].value
     quarantined = meta(checks["quarantine"])
-    rows_quarantined = materialised["rows_quarantined"].value
+    rows_quarantined = materialised["rows_quarantined_in_run"].value
     assert quarantined["unreviewed_rows"] == rows_quarantined > 0
 
     # Repair with the clean API: every gap is filled, spikes and the extra field are gone.

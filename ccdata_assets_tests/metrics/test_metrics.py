@@ -61,7 +61,8 @@ def run_figures(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, float]
     for event in result.get_asset_materialization_events():
         asset = event.asset_key.to_user_string()
         meta = event.materialization.metadata
-        figures.setdefault(asset, {k: meta[k].value for k in FIGURES if k in meta})
+        run = {k: meta.get(f"{k}_in_run", meta.get(k)) for k in FIGURES}  # `_in_run`: the run's
+        figures.setdefault(asset, {k: v.value for k, v in run.items() if v is not None})
     return figures
 
 

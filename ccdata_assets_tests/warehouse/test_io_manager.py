@@ -119,7 +119,7 @@ def test_range_run_streams_batches_and_loads_them_back(io_env: dict[str, str]) -
         written = result.asset_materializations_for_node("toy_candles")
         assert len(written) == 6  # 3 dates x 2 instruments
         meta = {k: v.value for k, v in written[0].metadata.items()}
-        assert meta["rows_written"] == 6 * 23 and meta["rows_quarantined"] == 6
+        assert meta["rows_written_in_run"] == 6 * 23 and meta["rows_quarantined_in_run"] == 6
         assert meta["source"] == "toy" and meta["batches"] == 6
         assert meta["dagster/table_name"] == f"{warehouse.database}.{TABLE}"
         # The schema lives on the definition, not on each of the run's partition events.
