@@ -1,6 +1,6 @@
 """The code location: every asset, job, schedule and sensor, generated from the data-set catalog.
 
-Settings come from the environment (see `settings.py`): with none set, the API is the embedded
+Settings come from the environment (each domain's `settings.py`): with none set, the API is the embedded
 simulator and the warehouse is the embedded local file, so `dagster dev` works on a fresh machine.
 """
 
@@ -11,25 +11,22 @@ import dagster as dg
 from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.alerts.sensor import build_alert_sensor
 from ccdata_assets.api.resource import CCDataApiResource
+from ccdata_assets.api.settings import api_settings
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
 from ccdata_assets.checks import build_checks, with_freshness_policies
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
+from ccdata_assets.datasets.settings import universe_settings
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import partitions_for
 from ccdata_assets.quiet import silence_known_warnings
 from ccdata_assets.repair.sensor import build_repair_sensor
+from ccdata_assets.repair.settings import repair_settings
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
-from ccdata_assets.settings import (
-    api_settings,
-    check_data_source,
-    repair_settings,
-    universe_settings,
-    warehouse_settings,
-)
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager
 from ccdata_assets.warehouse.resource import WarehouseResource
+from ccdata_assets.warehouse.settings import check_data_source, warehouse_settings
 
 
 def build_definitions() -> dg.Definitions:

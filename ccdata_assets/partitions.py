@@ -22,7 +22,8 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
-from ccdata_assets.settings import ConfigError, UniverseSettings
+from ccdata_assets.datasets.settings import UniverseSettings
+from ccdata_assets.settings import ConfigError
 
 if TYPE_CHECKING:  # the catalog imports polars; nothing here needs it at run time
     from ccdata_assets.datasets.spec import TimeSeriesSpec

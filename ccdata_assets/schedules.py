@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import newest_window, partition_start, range_tags
-from ccdata_assets.settings import UniverseSettings
 
 METADATA_CRON = "5 0 * * *"
 

@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.datasets.catalog import TIME_SERIES
+from ccdata_assets.datasets.settings import universe_settings
 from ccdata_assets.partitions import (
     DATE_DIMENSION,
     INSTRUMENT_DIMENSION,
@@ -22,7 +23,6 @@ from ccdata_assets.partitions import (
     recent_windows,
     window_bounds,
 )
-from ccdata_assets.settings import universe_settings
 
 MINUTES = next(s for s in TIME_SERIES if s.interval.label == "1m")
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from ccdata_assets.alerts.model import Alert
 from ccdata_assets.alerts.render import email_message, json_line, slack_payload
-from ccdata_assets.settings import AlertSettings
+from ccdata_assets.alerts.settings import AlertSettings
 
 
 class DeliveryError(RuntimeError):

@@ -14,7 +14,7 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from ccdata_assets.alerts.delivery import Sink, sinks_from_settings
-from ccdata_assets.settings import AlertSettings, alert_settings
+from ccdata_assets.alerts.settings import AlertSettings, alert_settings
 
 ENV_FIELDS = {
     "webhook_url": "CCDATA_ALERT_WEBHOOK_URL",

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from ccdata_assets.api.budget import MEMORY_URL, account_id, open_budget
 from ccdata_assets.api.client import CCDataClient
-from ccdata_assets.settings import ApiSettings, rate_limit_url
+from ccdata_assets.api.settings import ApiSettings, rate_limit_url
 
 # Free Data API key (2025 to Jan 2026, reference §0.4): 20/s, 300/min, 3 000/h, 7 500/day.
 # The limits are the account's totals, shared by every run through the rate budget (budget.py).

@@ -17,8 +17,8 @@ from ccdata_assets import clock
 from ccdata_assets.api.client import CCDataClient
 from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.datasets.parse import parse_records
+from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import SnapshotSpec
-from ccdata_assets.settings import UniverseSettings
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata

@@ -13,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from ccdata_assets.datasets import payloads, universe
+from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import (
     INTERVALS,
     Interval,
@@ -22,7 +23,7 @@ from ccdata_assets.datasets.spec import (
     TimeSeriesSpec,
     Universe,
 )
-from ccdata_assets.settings import ConfigError, UniverseSettings
+from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.ddl import TableDef, load_table
 
 # --- row rules shared by every candle table -------------------------------------------------------

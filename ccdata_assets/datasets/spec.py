@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from ccdata_assets.settings import UniverseSettings
+from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.warehouse.ddl import TableDef
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ccdata_assets.assets.planning import Bounds
+from ccdata_assets.datasets.settings import EXCHANGE_GRADES, UniverseSettings
 from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT, InstrumentKey
-from ccdata_assets.settings import EXCHANGE_GRADES, UniverseSettings
 
 if TYPE_CHECKING:
     from ccdata_assets.datasets.spec import Universe

@@ -15,12 +15,14 @@ import warnings
 import dagster as dg
 from prometheus_client import CollectorRegistry
 
+from ccdata_assets.api.settings import api_settings
 from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES
 from ccdata_assets.metrics.collector import CCDataCollector
 from ccdata_assets.metrics.health import DAEMON_TOLERANCE_SECONDS, health
 from ccdata_assets.metrics.lag import bounded
 from ccdata_assets.metrics.server import build_app, serve
-from ccdata_assets.settings import ConfigError, api_settings, warehouse_settings
+from ccdata_assets.settings import ConfigError
+from ccdata_assets.warehouse.settings import warehouse_settings
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 log = logging.getLogger("ccdata_assets.metrics")

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from ccdata_assets.api.resource import REAL_CALLS_PER_MINUTE, REAL_CALLS_PER_SECOND
-from ccdata_assets.settings import ApiSettings
+from ccdata_assets.api.settings import ApiSettings
 
 WINDOWS = {1000: "second", 60_000: "minute"}
 

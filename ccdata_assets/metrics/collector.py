@@ -13,12 +13,12 @@ import dagster as dg
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ccdata_assets.api.settings import ApiSettings
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.metrics.budget import budget_usage
 from ccdata_assets.metrics.checks import SEVERITIES, failing_checks
 from ccdata_assets.metrics.events import MaterializationTotals
 from ccdata_assets.metrics.lag import lag_seconds
-from ccdata_assets.settings import ApiSettings
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 log = logging.getLogger(__name__)

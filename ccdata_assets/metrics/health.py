@@ -21,8 +21,9 @@ import dagster as dg
 # private: what `dagster-daemon liveness-check` runs; no public API reads daemon health
 from dagster._daemon.controller import get_daemon_statuses
 
+from ccdata_assets.api.settings import ApiSettings
 from ccdata_assets.metrics.lag import bounded
-from ccdata_assets.settings import ApiSettings, WarehouseSettings
+from ccdata_assets.warehouse.settings import WarehouseSettings
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 # Reports the key's own usage on the real Data API, so probing it spends no data call.

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from ccdata_assets import clock
 from ccdata_assets.checks.store import as_datetime
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.settings import WarehouseSettings
 from ccdata_assets.warehouse.dialects import Dialect
+from ccdata_assets.warehouse.settings import WarehouseSettings
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
 
 SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"

@@ -33,7 +33,7 @@ from ccdata_assets.checks.gaps import missing_periods
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import next_partition, range_tags, time_dimension
 from ccdata_assets.repair.plan import Rectangle, cap, group_missing
-from ccdata_assets.settings import RepairSettings
+from ccdata_assets.repair.settings import RepairSettings
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Warehouse
 

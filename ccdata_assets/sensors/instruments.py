@@ -16,9 +16,9 @@ import dagster as dg
 
 from ccdata_assets import clock
 from ccdata_assets.assets.backfill import history_runs
+from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import MINUTE, TimeSeriesSpec, Universe
 from ccdata_assets.partitions import RANGE_END, RANGE_START, newest_window
-from ccdata_assets.settings import UniverseSettings
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 IN_FLIGHT = [

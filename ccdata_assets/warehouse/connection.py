@@ -15,8 +15,9 @@ from singlestoredb.connection import build_params
 from singlestoredb.exceptions import Error as DriverError
 from singlestoredb.mysql.connection import Connection as MySQLProtocolConnection
 
-from ccdata_assets.settings import ConfigError, WarehouseSettings
+from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.dialects import Dialect, detect
+from ccdata_assets.warehouse.settings import WarehouseSettings
 
 BUSY_TIMEOUT_S = 60.0
 _ACCESS_DENIED = {1045, 1698}  # wrong user or password

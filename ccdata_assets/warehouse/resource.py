@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from ccdata_assets.settings import ConfigError, WarehouseSettings, warehouse_settings
+from ccdata_assets.settings import ConfigError
+from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 ENV_FIELDS = {

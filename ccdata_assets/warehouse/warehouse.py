@@ -22,7 +22,6 @@ from typing import Any
 import polars as pl
 from singlestoredb.exceptions import Error as DriverError
 
-from ccdata_assets.settings import WarehouseSettings, warehouse_settings
 from ccdata_assets.warehouse import dialects, source_marker, writer
 from ccdata_assets.warehouse.connection import (
     CONNECTION_LOST,
@@ -35,6 +34,7 @@ from ccdata_assets.warehouse.ddl import TableDef, as_table, load_table, table_na
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import prepare, typed
 from ccdata_assets.warehouse.reader import select_sql
+from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
 
 CHUNK_ROWS = 50_000
 _ensured: set[tuple[str, str]] = set()  # (warehouse, table) already created/migrated here

@@ -8,7 +8,9 @@ import dagster as dg
 import pytest
 
 from ccdata_assets.alerts.resource import AlertSinkResource
-from ccdata_assets.settings import ConfigError, RepairSettings, alert_settings, repair_settings
+from ccdata_assets.alerts.settings import alert_settings
+from ccdata_assets.repair.settings import RepairSettings, repair_settings
+from ccdata_assets.settings import ConfigError
 
 SECRET_URL = "https://hooks.slack.com/services/T1/B2/very-secret-token"
 

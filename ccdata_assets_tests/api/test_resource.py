@@ -8,7 +8,7 @@ import time
 import dagster as dg
 
 from ccdata_assets.api import CCDataApiResource
-from ccdata_assets.settings import REAL_API_BASE_URL, ApiSettings
+from ccdata_assets.api.settings import REAL_API_BASE_URL, ApiSettings
 from ccdata_assets.simulator import serve_in_thread
 from ccdata_assets_tests.api._support import KEY, run, sim_config
 

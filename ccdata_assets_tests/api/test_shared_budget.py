@@ -26,7 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ccdata_assets.api.budget import account_id, open_budget
-from ccdata_assets.settings import ConfigError, rate_limit_url
+from ccdata_assets.api.settings import rate_limit_url
+from ccdata_assets.settings import ConfigError
 from ccdata_assets.simulator import SimulatorHandle, serve_in_thread
 from ccdata_assets_tests.api._support import KEY, NOW, run, sim_config
 

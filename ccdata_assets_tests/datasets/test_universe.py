@@ -2,8 +2,8 @@ from datetime import date, datetime
 
 import polars as pl
 
+from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.universe import grades_at_least, spot_universe
-from ccdata_assets.settings import UniverseSettings
 
 SETTINGS = UniverseSettings(
     top_n_assets=2,

@@ -8,7 +8,7 @@ import json
 
 from ccdata_assets.api.budget import account_id, open_budget
 from ccdata_assets.api.resource import REAL_CALLS_PER_MINUTE, REAL_CALLS_PER_SECOND
-from ccdata_assets.settings import rate_limit_url
+from ccdata_assets.api.settings import rate_limit_url
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets_tests.metrics._exporter import Exporter, by_label, platform_env
 

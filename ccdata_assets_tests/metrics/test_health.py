@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from ccdata_assets.api.settings import ApiSettings
 from ccdata_assets.metrics.health import api_health
-from ccdata_assets.settings import ApiSettings
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
 from ccdata_assets_tests.metrics._exporter import Exporter, platform_env
 

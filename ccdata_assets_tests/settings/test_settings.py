@@ -2,13 +2,10 @@
 
 import pytest
 
-from ccdata_assets.settings import (
-    REAL_API_BASE_URL,
-    ConfigError,
-    api_settings,
-    universe_settings,
-    warehouse_settings,
-)
+from ccdata_assets.api.settings import REAL_API_BASE_URL, api_settings
+from ccdata_assets.datasets.settings import universe_settings
+from ccdata_assets.settings import ConfigError
+from ccdata_assets.warehouse.settings import warehouse_settings
 
 
 def test_nothing_set_means_embedded_simulator_and_local_warehouse(tmp_path) -> None:

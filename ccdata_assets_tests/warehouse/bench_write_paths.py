@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 import singlestoredb
 
-from ccdata_assets.settings import WarehouseSettings
 from ccdata_assets.warehouse import Warehouse, load_table
+from ccdata_assets.warehouse.settings import WarehouseSettings
 from ccdata_assets_tests.support import TEST_MYSQL_URL
 
 TABLE = "cc_ohlcv_spot_1m_raw"

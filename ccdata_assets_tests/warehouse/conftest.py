@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import Warehouse
+from ccdata_assets.warehouse.settings import warehouse_settings
 
 
 @pytest.fixture(params=["mariadb", "sqlite"])

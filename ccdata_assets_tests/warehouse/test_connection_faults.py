@@ -12,7 +12,7 @@ import pytest
 
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.partitions import range_tags
-from ccdata_assets.settings import warehouse_settings
+from ccdata_assets.warehouse.settings import warehouse_settings
 from ccdata_assets.warehouse.warehouse import Warehouse
 from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job, step_error
 from ccdata_assets_tests.warehouse.tcp_proxy import FaultyProxy, faulty_proxy

@@ -21,11 +21,12 @@ import singlestoredb
 
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.partitions import range_tags
-from ccdata_assets.settings import ConfigError, warehouse_settings
+from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.connection import sqlite_path
 from ccdata_assets.warehouse.ddl import load_table
 from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager, table_metadata
+from ccdata_assets.warehouse.settings import warehouse_settings
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ccdata_assets.settings import ConfigError, WarehouseSettings, warehouse_settings
+from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse import (
     Batch,
     BatchStream,
@@ -19,6 +19,7 @@ from ccdata_assets.warehouse import (
     table_metadata,
 )
 from ccdata_assets.warehouse.resource import ENV_FIELDS
+from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
 
 TABLE = "cc_ohlcv_spot_1h_raw"
 PARTITIONS = dg.MultiPartitionsDefinition(

@@ -13,8 +13,8 @@ import singlestoredb
 from polars.testing import assert_frame_equal
 from singlestoredb.exceptions import OperationalError
 
-from ccdata_assets.settings import WarehouseSettings, warehouse_settings
 from ccdata_assets.warehouse import Warehouse, WarehouseConnectionError
+from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
 from ccdata_assets.warehouse.writer import retry_locks
 from ccdata_assets_tests.support import NASTY, candles, connect
 

@@ -30,11 +30,11 @@ from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import CheckWindow, cell
 from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.partitions import InstrumentKey
-from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import dialects, source_marker, writer
 from ccdata_assets.warehouse.ddl import TableDef, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.reader import select_sql
+from ccdata_assets.warehouse.settings import warehouse_settings
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
 from ccdata_assets_tests.support import connect
 

@@ -11,8 +11,9 @@ import pytest
 
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.partitions import range_tags
-from ccdata_assets.settings import ConfigError, warehouse_settings
+from ccdata_assets.settings import ConfigError
 from ccdata_assets.simulator import SimulatorConfig, serve_in_thread
+from ccdata_assets.warehouse.settings import warehouse_settings
 from ccdata_assets.warehouse.source_marker import SourceMismatchError
 from ccdata_assets.warehouse.warehouse import Warehouse
 from ccdata_assets_tests.support import SMALL_UNIVERSE, run_job, step_error

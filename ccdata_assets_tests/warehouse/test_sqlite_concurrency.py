@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import Warehouse
+from ccdata_assets.warehouse.settings import warehouse_settings
 
 HOURS = 2_000
 

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ccdata_assets.settings import warehouse_settings
 from ccdata_assets.warehouse import Warehouse, WarehouseConnectionError, load_table, table_names
+from ccdata_assets.warehouse.settings import warehouse_settings
 from ccdata_assets_tests.support import NASTY, T0, candles
 
 
