@@ -13,7 +13,6 @@ from typing import Any
 
 from singlestoredb.connection import build_params
 from singlestoredb.exceptions import Error as DriverError
-from singlestoredb.mysql.connection import Connection as MySQLProtocolConnection
 
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.dialects import Dialect, detect
@@ -91,6 +90,10 @@ def _connect(settings: WarehouseSettings, local_infile: bool, database: str | No
     """The client's own MySQL-protocol connection, as `singlestoredb.connect` builds it, plus the
     read and write timeouts that only this class takes: without them a frozen server hangs a run
     for ever."""
+    # Imported here: the protocol module loads the client's SQL extensions (~0.6 s), a cost the
+    # code location and runs on the embedded warehouse need not pay.
+    from singlestoredb.mysql.connection import Connection as MySQLProtocolConnection
+
     params = build_params(
         host=settings.host,
         port=settings.port,
