@@ -15,7 +15,15 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from ccdata_assets.datasets.catalog import SPOT_UNIVERSE, TIME_SERIES
+from ccdata_assets.datasets.catalog import (
+    CANDLE_RULES,
+    INDEX_OHLCV,
+    SPOT_CANDLE_FIELDS,
+    SPOT_UNIVERSE,
+    TIME_SERIES,
+    aligned,
+)
+from ccdata_assets.datasets.spec import DAY, TimeSeriesSpec
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.definitions import defs as catalog_defs
 from ccdata_assets.partitions import INSTRUMENT_DIMENSION, range_tags
@@ -32,7 +40,8 @@ SPOT_1D = next(spec for spec in TIME_SERIES if spec.name == "spot_ohlcv_1d")
 USD_FAMILY = Family(SPOT_FAMILY.template, "cc_ohlcv_spot_usd_{interval}", legacy=(), new=("1d",))
 USD_TABLE = parse_table(render(USD_FAMILY, "1d"), "cc_ohlcv_spot_usd_1d (rendered by the test)")
 
-# The catalog entry: the spot universe narrowed to USD quotes, and its daily candles.
+# The catalog entry, as README.md shows it: the spot universe narrowed to USD quotes, and its
+# daily candles.
 SPOT_USD_UNIVERSE = replace(
     SPOT_UNIVERSE,
     partitions_name="spot_usd_instruments",
@@ -40,11 +49,19 @@ SPOT_USD_UNIVERSE = replace(
         key for key in SPOT_UNIVERSE.rule(read, settings) if key.endswith("-USD")
     ],
 )
-SPOT_USD_1D = replace(
-    SPOT_1D,
+SPOT_USD_1D = TimeSeriesSpec(
     name="spot_usd_ohlcv_1d",
-    table=USD_TABLE,
+    group="spot",
+    path="/spot/v1/historical/days",
+    interval=DAY,
+    table=USD_TABLE,  # in the catalog: load_table("cc_ohlcv_spot_usd_1d")
     universe=SPOT_USD_UNIVERSE,
+    time_column="datetime",
+    instrument_columns=("exchange", "symbol"),
+    fields=SPOT_CANDLE_FIELDS,
+    request_params=lambda market, instrument: {"market": market, "instrument": instrument},
+    rules=(aligned("datetime", DAY), *CANDLE_RULES),
+    index=INDEX_OHLCV[DAY],
     description="Spot daily candles of the USD pairs of the spot universe.",
 )
 
