@@ -1,6 +1,10 @@
-"""Data API access: typed errors, a rate-limited retrying client, page planning, the resource."""
+"""Data API access: typed errors, a rate-limited retrying client, page planning, the resource.
 
-from ccdata_assets.api.client import ApiStats, CCDataClient
+The client (and aiohttp) load on first use, not with the code location.
+"""
+
+from typing import Any
+
 from ccdata_assets.api.errors import (
     ApiAuthError,
     ApiBadRequestError,
@@ -34,3 +38,11 @@ __all__ = [
     "fetch_page",
     "plan_pages",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ApiStats", "CCDataClient"):
+        from ccdata_assets.api import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

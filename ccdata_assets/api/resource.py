@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from ccdata_assets.api.budget import MEMORY_URL, account_id, open_budget
-from ccdata_assets.api.client import CCDataClient
 from ccdata_assets.api.settings import ApiSettings, rate_limit_url
+
+if TYPE_CHECKING:
+    from ccdata_assets.api.client import CCDataClient
 
 # Free Data API key (2025 to Jan 2026, reference §0.4): 20/s, 300/min, 3 000/h, 7 500/day.
 # The limits are the account's totals, shared by every run through the rate budget (budget.py).
@@ -140,6 +142,8 @@ class CCDataApiResource(ConfigurableResource):
     @asynccontextmanager
     async def open(self) -> AsyncIterator[CCDataClient]:
         """One client and one aiohttp session (plus the embedded simulator if no base_url)."""
+        from ccdata_assets.api.client import CCDataClient  # aiohttp loads with the first run
+
         async with AsyncExitStack() as stack:
             if self.base_url is None:
                 from ccdata_assets.simulator import SimulatorConfig, serve

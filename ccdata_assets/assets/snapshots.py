@@ -8,13 +8,12 @@ table's rows are validated and counted by `dry_run.observe`, one observation per
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
 from ccdata_assets import clock
-from ccdata_assets.api.client import CCDataClient
 from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import SnapshotSpec
@@ -23,9 +22,12 @@ from ccdata_assets.warehouse.dry_run import is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
 from ccdata_assets.warehouse.resource import WarehouseResource
 
+if TYPE_CHECKING:
+    from ccdata_assets.api.client import CCDataClient
+
 
 async def fetch_payloads(
-    spec: SnapshotSpec, client: CCDataClient, settings: UniverseSettings
+    spec: SnapshotSpec, client: "CCDataClient", settings: UniverseSettings
 ) -> list[Any]:
     """Every request of the spec, and every page where the endpoint pages."""
 
