@@ -45,7 +45,7 @@ def build_time_series_schedule(
         moment = context.scheduled_execution_time
         day, current = newest_window(spec, moment), open_window(spec, moment)
         if current < partition_start(settings.start_date, spec.interval.partition):
-            return dg.SkipReason(f"{day} is before CCDATA_START_DATE ({settings.start_date}).")
+            return dg.SkipReason(f"{current} is before CCDATA_START_DATE ({settings.start_date}).")
         first = max(day, partition_start(settings.start_date, spec.interval.partition))
         return dg.RunRequest(
             run_key=f"{spec.name}:{moment.isoformat()}",

@@ -20,7 +20,8 @@ Dry run by default (CCDATA_REPAIR_DRY_RUN): a repair costs API calls on the acco
 a gap the API cannot fill (an exchange outage) would be re-requested forever, so the sensor first
 shows what it would launch (log, skip reason, cursor) until someone lets it act. When it acts:
 - a rectangle is requested at most once per UTC day (its run key carries the day), so a gap the
-  API cannot fill costs one run a day, not one per tick;
+  API cannot fill costs one run a day, not one per tick.
+
 The skip reason (what the UI shows for a tick) is a few lines of plain text, one per run.
 """
 
