@@ -6,6 +6,8 @@ simulator and the warehouse is the embedded local file, so `dagster dev` works o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from ccdata_assets.alerts.resource import AlertSinkResource
@@ -15,7 +17,7 @@ from ccdata_assets.api.settings import api_settings
 from ccdata_assets.assets.snapshots import build_snapshot_asset
 from ccdata_assets.assets.timeseries import build_time_series_asset
 from ccdata_assets.checks import build_checks, with_freshness_policies
-from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES, UNIVERSES
+from ccdata_assets.datasets.catalog import SNAPSHOTS, TIME_SERIES
 from ccdata_assets.datasets.settings import universe_settings
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import partitions_for
@@ -29,7 +31,9 @@ from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.settings import check_data_source, warehouse_settings
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(time_series: Sequence[TimeSeriesSpec] = TIME_SERIES) -> dg.Definitions:
+    """The code location of the catalog's data sets; `time_series` replaces the catalog's time
+    series (a test builds one with an extra entry). Universes are those the time series use."""
     silence_known_warnings()
     settings = universe_settings()
     source, store = api_settings(), warehouse_settings()
@@ -48,9 +52,9 @@ def build_definitions() -> dg.Definitions:
     series_assets, schedules, sensors = [], [], []
     jobs: list[dg.UnresolvedAssetJobDefinition] = [metadata_job]
     series_jobs: list[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]] = []
-    for universe in UNIVERSES:
+    for universe in dict.fromkeys(spec.universe for spec in time_series):
         members = []
-        for spec in (s for s in TIME_SERIES if s.universe is universe):
+        for spec in (s for s in time_series if s.universe is universe):
             partitions = partitions_for(spec, settings)
             instruments = dg.AssetKey(asset_of_table[universe.instruments_table])
             series_assets.append(build_time_series_asset(spec, partitions, instruments))
@@ -63,8 +67,8 @@ def build_definitions() -> dg.Definitions:
         series_jobs.extend(members)
         sensors.append(build_instrument_sensor(universe, metadata_job, members, settings))
 
-    data_assets = with_freshness_policies([*snapshot_assets, *series_assets], TIME_SERIES)
-    checks = build_checks(TIME_SERIES, SNAPSHOTS, data_assets)
+    data_assets = with_freshness_policies([*snapshot_assets, *series_assets], time_series)
+    checks = build_checks(time_series, SNAPSHOTS, data_assets)
     return dg.Definitions(
         assets=data_assets,
         asset_checks=checks.checks,

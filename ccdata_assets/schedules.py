@@ -7,10 +7,10 @@ the run also covers the open window, which then holds no closed candle: it costs
 the UI shows the new window materialised (filling as candles close) instead of missing.
 
 Cadence (each `Interval` in datasets/spec.py carries its cron): 1d daily at 00:15 UTC and 1h
-hourly at :05, each re-fetching the month that holds the candle that just closed (a month is at
-most 31 days or 744 hours: one API call per instrument); 1m every 15 minutes, re-fetching today
-(1440 minutes fit in one page of 2000: one call per instrument), so minute data is at most 15
-minutes behind for 96 x I calls a day.
+hourly at :05, each covering the month that holds the candle that just closed; 1m every 15
+minutes, covering today. The asset asks each instrument only for the periods that closed after
+its newest stored one (`planning.after_stored`): at most one API call per instrument, so minute
+data is at most 15 minutes behind for 96 x I calls a day.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from ccdata_assets.assets.timeseries import SCHEDULE_TAG
 from ccdata_assets.datasets.catalog import TIME_SERIES, UNIVERSES
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import newest_window, range_tags
@@ -110,6 +112,33 @@ def test_hourly_and_minute_runs_write_only_closed_candles(platform) -> None:
             "rows_quarantined_in_run"
         ] == per_instrument * len(instruments)
         assert meta["api_calls_in_run"] == len(instruments)
+
+
+def test_schedule_ticks_fetch_only_what_closed_since_the_newest_stored_period(platform) -> None:
+    instruments = platform.bootstrap()[:2]
+    june = date(2026, 6, 1)
+    fill = platform.run("spot_ohlcv_1h_job", range_tags(june, june, instruments))
+    assert output_metadata(fill, "spot_ohlcv_1h")["rows_fetched_in_run"] == (14 * 24 + 12) * 2
+    before = platform.table("cc_ohlcv_spot_1h_raw")
+
+    platform.reload(CCDATA_NOW="2026-06-15T15:30:00")  # 12:00, 13:00 and 14:00 have closed since
+    tick_tags = {**range_tags(june, june, instruments), SCHEDULE_TAG: "spot_ohlcv_1h_schedule"}
+    tick = platform.run("spot_ohlcv_1h_job", tick_tags)
+    assert tick.success
+    meta = output_metadata(tick, "spot_ohlcv_1h")
+    assert meta["api_calls_in_run"] == 2  # still one call per instrument
+    assert meta["rows_fetched_in_run"] == 3 * 2  # not the month again
+    after = platform.table("cc_ohlcv_spot_1h_raw")
+    assert after.height == before.height + 6
+    assert_frame_equal(  # the earlier hours are untouched, bookkeeping included
+        after.filter(pl.col("datetime") < datetime(2026, 6, 15, 12)).sort("datetime", "symbol"),
+        before.sort("datetime", "symbol"),
+    )
+
+    again = platform.run("spot_ohlcv_1h_job", tick_tags)  # nothing closed since: no call at all
+    assert again.success
+    meta = output_metadata(again, "spot_ohlcv_1h")
+    assert meta["api_calls_in_run"] == 0 and meta["instruments_without_rows"] == []
 
 
 def test_backfill_pages_at_max_limit_and_rerun_leaves_identical_table(platform) -> None:
@@ -259,7 +288,7 @@ def test_the_tick_on_the_first_also_takes_the_open_month_at_no_extra_api_call(
         ranges = range_tags(date(2026, 6, 1), date(2026, 7, 1), instruments)
         assert {k: request.tags[k] for k in ranges} == ranges
 
-        result = platform.run("spot_ohlcv_1d_job", ranges)
+        result = platform.run("spot_ohlcv_1d_job", dict(request.tags))  # as the tick asks
         assert result.success
         assert output_metadata(result, "spot_ohlcv_1d")["api_calls_in_run"] == len(instruments)
         partitions = partition_metadata(result, "spot_ohlcv_1d")

@@ -31,19 +31,14 @@ class Figures:
     last_period: datetime | None = None
 
     def as_metadata(self) -> dict[str, Any]:
-        periods = (
-            {
-                "first_period": self.first_period.isoformat(sep=" "),
-                "last_period": self.last_period.isoformat(sep=" "),
-            }
-            if self.first_period and self.last_period
-            else {}  # nothing written: a window before the first trade, or still open
-        )
-        return {
+        figures: dict[str, Any] = {
             "rows_written": self.rows_written,
             "rows_quarantined": self.rows_quarantined,
-            **periods,
         }
+        if self.first_period and self.last_period:  # a partition with no rows has no periods
+            figures["first_period"] = self.first_period.isoformat(sep=" ")
+            figures["last_period"] = self.last_period.isoformat(sep=" ")
+        return figures
 
 
 class PartitionTally:

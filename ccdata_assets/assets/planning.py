@@ -85,6 +85,24 @@ def plan(
     return planned
 
 
+def after_stored(
+    planned: Mapping[InstrumentKey, list[Span]], newest: Mapping[InstrumentKey, datetime], unit: int
+) -> dict[InstrumentKey, list[Span]]:
+    """A schedule tick's plan: each instrument's spans start after its newest stored period (only
+    closed periods are stored), so a tick fetches what closed since, not the whole window. Gaps
+    earlier in the window are the repair sensor's to fill."""
+    trimmed: dict[InstrumentKey, list[Span]] = {}
+    for instrument, spans in planned.items():
+        stored = newest.get(instrument)
+        after = _epoch(stored) + unit if stored is not None else None
+        trimmed[instrument] = [
+            Span(max(span.first, after), span.last) if after is not None else span
+            for span in spans
+            if after is None or span.last >= after
+        ]
+    return trimmed
+
+
 def _floor(ts: int, unit: int) -> int:
     return ts - ts % unit
 

@@ -27,7 +27,7 @@ from ccdata_assets.api.errors import ApiError
 from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.partition_figures import PartitionTally
-from ccdata_assets.assets.planning import Span, plan
+from ccdata_assets.assets.planning import Span, after_stored, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
@@ -37,6 +37,8 @@ from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
 from ccdata_assets.warehouse.resource import WarehouseResource
+
+SCHEDULE_TAG = "dagster/schedule_name"  # set on a schedule tick's run
 
 
 class InstrumentsFailedError(RuntimeError):
@@ -107,6 +109,9 @@ def build_time_series_asset(
             instrument_bounds(instruments, spec.universe),
             now,
         )
+        if SCHEDULE_TAG in context.run.tags:
+            newest = newest_stored(warehouse, spec, planned)
+            planned = after_stored(planned, newest, spec.interval.seconds)
         jobs = page_jobs(spec, planned)
         progress = RunProgress(instruments=len(planned), pages_planned=len(jobs))
         tally = PartitionTally(partitions_def, context.partition_keys)
@@ -228,9 +233,25 @@ def _limits(jobs: list[tuple[InstrumentKey, Span, Page]]) -> str:
 
 
 def _without_rows(planned: Mapping[InstrumentKey, list[Span]], progress: RunProgress) -> list[str]:
-    """Instruments the API answered for with no rows at all (failed ones are reported apart)."""
-    keys = {instrument.key for instrument in planned}
+    """Instruments the API was asked for and answered with no rows at all (failed ones are
+    reported apart; those with nothing to ask for, up to date or delisted, are not asked)."""
+    keys = {instrument.key for instrument, spans in planned.items() if spans}
     return sorted(keys - progress.instruments_with_rows - set(progress.failures))
+
+
+def newest_stored(
+    warehouse: WarehouseResource, spec: TimeSeriesSpec, planned: Mapping[InstrumentKey, list[Span]]
+) -> dict[InstrumentKey, datetime]:
+    """The newest stored period of each planned instrument inside the planned spans."""
+    spans = [span for spans in planned.values() for span in spans]
+    if not spans:
+        return {}
+    unit = spec.interval.seconds
+    start = datetime.fromtimestamp(min(s.first for s in spans), UTC).replace(tzinfo=None)
+    end = datetime.fromtimestamp(max(s.last for s in spans) + unit, UTC).replace(tzinfo=None)
+    with warehouse.get().connect(read_only=True) as session:
+        newest = session.newest(spec.table, spec.time_column, spec.instrument_columns, start, end)
+    return {InstrumentKey(m, i): moment for (m, i), moment in newest.items()}
 
 
 def _day(ts: int) -> str:

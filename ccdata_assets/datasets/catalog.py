@@ -3,9 +3,8 @@
 A column's API field defaults to the column name upper-cased; `fields` lists only the renames.
 
 Each table is looked up by name here, once (`load_table`, checked against `sql/tables`), and its
-`TableDef` travels in the spec: parse, assets, IO manager, checks and metrics never look a table
-up by name. `table_for` answers the one by-name question left, the IO manager's "which table does
-this asset's `ccdata/table` metadata name", from the catalog.
+`TableDef` travels in the spec: parse, assets, IO manager (through the DDL in the asset's
+definition metadata), checks and metrics never look a table up by name.
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ from ccdata_assets.datasets.spec import (
     TimeSeriesSpec,
     Universe,
 )
-from ccdata_assets.settings import ConfigError
-from ccdata_assets.warehouse.ddl import TableDef, load_table
+from ccdata_assets.warehouse.ddl import load_table
 
 # --- row rules shared by every candle table -------------------------------------------------------
 
@@ -578,16 +576,3 @@ SNAPSHOTS: tuple[SnapshotSpec, ...] = (
     INDEX_INSTRUMENTS,
 )
 UNIVERSES: tuple[Universe, ...] = tuple(dict.fromkeys(spec.universe for spec in TIME_SERIES))
-
-
-TABLES: dict[str, TableDef] = {
-    **{spec.table.name: spec.table for spec in TIME_SERIES},
-    **{output.table.name: output.table for spec in SNAPSHOTS for output in spec.outputs},
-}
-
-
-def table_for(name: str) -> TableDef:
-    """The table of the data set (time series or snapshot output) stored in table `name`."""
-    if name not in TABLES:
-        raise ConfigError(f"No data set of the catalog is stored in table {name!r}.")
-    return TABLES[name]

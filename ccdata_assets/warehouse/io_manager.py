@@ -12,10 +12,11 @@ A run tagged `ccdata/dry_run=true` reads through a read-only session; its assets
 (they observe, `dry_run.py`), and an output that reaches `handle_output` anyway is refused before
 anything is written or materialised.
 
-Definition metadata holds names, not objects, so the IO manager turns `ccdata/table` back into its
-`TableDef` through the catalog (`datasets.catalog.table_for`), which resolved every table once:
-the IO manager serves exactly the data sets the catalog declares and never reads a DDL file by
-name itself.
+Definition metadata holds text, not objects, so it also carries the table's DDL
+(`ccdata/table_ddl`, the SingleStore text the catalog resolved once) and the IO manager parses that
+back into the `TableDef` (`_table`): it looks no table up by name, so a code location built with
+any data sets (`definitions.build_definitions(time_series=...)`) writes each to its own table, and
+the definition in the UI shows the table's DDL.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -47,19 +49,24 @@ from ccdata_assets.partitions import (
 )
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
-from ccdata_assets.warehouse.ddl import TableDef
+from ccdata_assets.warehouse.ddl import TableDef, parse_table
 from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Session
 
 TABLE_KEY = "ccdata/table"
+TABLE_DDL_KEY = "ccdata/table_ddl"
 TIME_COLUMN_KEY = "ccdata/time_column"
 INSTRUMENT_COLUMNS_KEY = "ccdata/instrument_columns"
 
 
 def table_metadata(table: TableDef) -> dict[str, Any]:
     """Definition metadata for an asset stored in `table`."""
-    return {TABLE_KEY: table.name, "dagster/column_schema": column_schema(table)}
+    return {
+        TABLE_KEY: table.name,
+        TABLE_DDL_KEY: table.sql,
+        "dagster/column_schema": column_schema(table),
+    }
 
 
 class WarehouseIOManager(ConfigurableIOManager):
@@ -139,13 +146,21 @@ def column_schema(table: TableDef) -> TableSchema:
 
 
 def _table(metadata: Mapping[str, Any], context: InputContext | OutputContext) -> TableDef:
-    name = metadata.get(TABLE_KEY)
-    if not isinstance(name, str):
-        raise ConfigError(f"{context.asset_key.to_user_string()} needs {TABLE_KEY} metadata.")
-    # Imported here: the catalog imports the warehouse package, which imports this module.
-    from ccdata_assets.datasets.catalog import table_for
+    name, ddl = metadata.get(TABLE_KEY), metadata.get(TABLE_DDL_KEY)
+    if not isinstance(name, str) or not isinstance(ddl, str):
+        raise ConfigError(
+            f"{context.asset_key.to_user_string()} needs {TABLE_KEY} and {TABLE_DDL_KEY} "
+            "metadata (table_metadata)."
+        )
+    table = _parse(ddl, name)
+    if table.name != name:
+        raise ConfigError(f"{TABLE_KEY} says {name!r} but {TABLE_DDL_KEY} creates {table.name!r}.")
+    return table
 
-    return table_for(name)
+
+@cache
+def _parse(ddl: str, name: str) -> TableDef:
+    return parse_table(ddl, f"{TABLE_DDL_KEY} of {name}")
 
 
 def _dry_run(context: InputContext | OutputContext) -> bool:

@@ -32,7 +32,7 @@ from ccdata_assets.warehouse.connection import (
 )
 from ccdata_assets.warehouse.ddl import TableDef, as_table, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
-from ccdata_assets.warehouse.frames import prepare, typed
+from ccdata_assets.warehouse.frames import prepare, sql_datetime, typed, utc_naive
 from ccdata_assets.warehouse.reader import select_sql
 from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
 
@@ -119,6 +119,11 @@ class Warehouse:
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         with self.connect() as session:
             return session.query(sql, params)
+
+
+def _time_param(dialect: Dialect, moment: datetime) -> Any:
+    """A DATETIME comparison value as each backend stores it (SQLite keeps text)."""
+    return sql_datetime(moment) if dialect is Dialect.SQLITE else utc_naive(moment)
 
 
 @dataclass
@@ -227,6 +232,32 @@ class Session:
         absent = [c for c in columns if c not in stored]
         nulls = [pl.lit(None, table.column(c).polars_type).alias(c) for c in absent]
         return frame.with_columns(nulls).select(columns) if absent else frame
+
+    def newest(
+        self,
+        table: TableDef,
+        time_column: str,
+        by: tuple[str, str],
+        start: datetime,
+        end: datetime,
+    ) -> dict[tuple[str, str], datetime]:
+        """The newest `time_column` in [start, end) per `by` pair: one GROUP BY on the key."""
+        if not self.stored_columns(table.name):
+            return {}
+        t, a, b = (self.dialect.quote(table.column(c).name) for c in (time_column, *by))
+        bounds = [_time_param(self.dialect, start), _time_param(self.dialect, end)]
+        _, rows = self._run(
+            dialects.portable_sql(
+                f"SELECT {a}, {b}, MAX({t}) FROM {self.dialect.quote(table.name)} "
+                f"WHERE {t} >= %s AND {t} < %s GROUP BY {a}, {b}",
+                self.dialect,
+            ),
+            bounds,
+        )
+        return {
+            (x, y): newest if isinstance(newest, datetime) else datetime.fromisoformat(newest)
+            for x, y, newest in rows
+        }
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         """Any SELECT (`%s` placeholders on every backend); values as the driver returns them."""

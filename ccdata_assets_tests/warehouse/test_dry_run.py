@@ -155,7 +155,7 @@ def _dry_run_candles(instance: dg.DagsterInstance, day: date) -> None:
         meta = by_partition[key]
         assert meta["dry_run"] is True and meta["rows_would_write"] == 31
         assert meta["rows_would_write_in_run"] == 62 and meta["rows_would_quarantine"] == 0
-        assert meta["rows_fetched"] == 62 and "rows_written" not in meta
+        assert meta["rows_fetched_in_run"] == 62 and "rows_written" not in meta
     assert not candles_run.get_asset_check_evaluations()  # checks are skipped in a dry run
     logged = [record.user_message for record in instance.all_logs(candles_run.run_id)]
     assert any(

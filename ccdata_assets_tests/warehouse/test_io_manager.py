@@ -170,5 +170,5 @@ def test_output_without_table_metadata_is_refused(local_env: dict[str, str]) -> 
         return pl.DataFrame({"a": [1]})
 
     resource = WarehouseResource(local_dir=local_env["CCDATA_HOME"])
-    with pytest.raises(ConfigError, match="needs ccdata/table metadata"):
+    with pytest.raises(ConfigError, match="needs ccdata/table and ccdata/table_ddl metadata"):
         dg.materialize([untagged], resources={"io_manager": WarehouseIOManager(warehouse=resource)})
