@@ -22,6 +22,7 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
+from ccdata_assets import clock
 from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.settings import ConfigError
 
@@ -137,20 +138,60 @@ def newest_window(spec: TimeSeriesSpec, moment: datetime) -> date:
     return partition_start(closed, spec.interval.partition)
 
 
-def partitions_for(spec: TimeSeriesSpec, settings: UniverseSettings) -> MultiPartitionsDefinition:
-    """Time window (monthly for 1d and 1h, daily for 1m) x instrument; the current window is
-    included, its closed candles fill in as it goes."""
+def open_window(spec: TimeSeriesSpec, moment: datetime) -> date:
+    """The time partition holding `moment`: its candles close as it goes. On the 1st of a month
+    (1d, 1h) or just after midnight (1m) it holds no closed candle yet and is newer than
+    `newest_window`; runs still cover it, at no API cost (nothing closed, nothing to ask for),
+    so the UI shows it materialised rather than missing."""
+    return partition_start(moment.date(), spec.interval.partition)
+
+
+def first_kept_window(spec: TimeSeriesSpec, settings: UniverseSettings, moment: datetime) -> date:
+    """The oldest time partition the platform keeps: CCDATA_START_DATE's, and for minute data
+    the last CCDATA_MINUTE_HISTORY_DAYS days up to the newest closed one. The one rule behind
+    the partitions the UI counts, the history a new instrument gets, what the gaps check
+    expects and what the repair sensor surveys: older history is neither missing nor repaired."""
+    start = settings.start_date
+    if spec.interval.label == "1m":
+        days = max(settings.minute_history_days, 1) - 1
+        start = max(start, newest_window(spec, moment) - timedelta(days=days))
+    return partition_start(start, spec.interval.partition)
+
+
+def partitions_for(
+    spec: TimeSeriesSpec, settings: UniverseSettings, moment: datetime | None = None
+) -> MultiPartitionsDefinition:
+    """Time window (monthly for 1d and 1h, daily for 1m) x instrument, from the first kept window
+    (as of `moment`, by default when the definitions load) to the open one, whose closed
+    candles fill in as it goes."""
     window = (
         MonthlyPartitionsDefinition
         if spec.interval.partition == "monthly"
         else DailyPartitionsDefinition
     )
-    start = partition_start(settings.start_date, spec.interval.partition)
+    start = first_kept_window(spec, settings, moment or clock.now())
     return MultiPartitionsDefinition(
         {
             DATE_DIMENSION: window(start_date=start.isoformat(), end_offset=1),
             INSTRUMENT_DIMENSION: DynamicPartitionsDefinition(name=spec.universe.partitions_name),
         }
+    )
+
+
+def describe_windows(spec: TimeSeriesSpec, partitions_def: MultiPartitionsDefinition) -> str:
+    """What the asset's partitions hold, for its description in the UI."""
+    unit = "month" if spec.interval.partition == "monthly" else "day"
+    start = time_dimension(partitions_def).start.date()
+    kept = (
+        f"the last CCDATA_MINUTE_HISTORY_DAYS days of {spec.interval.label} candles are kept"
+        if spec.interval.label == "1m"
+        else "history is kept from CCDATA_START_DATE"
+    )
+    return (
+        f"Partitions: one per {unit} x instrument, from {start} ({kept}: older windows are "
+        f"neither shown, checked nor repaired) to the open {unit}. The schedule materialises the "
+        f"open {unit} as soon as it starts; its candles fill in as they close, so it shows "
+        "materialised while still filling, never missing."
     )
 
 

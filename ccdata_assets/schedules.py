@@ -1,7 +1,10 @@
 """One schedule per time-series data set, plus a daily metadata refresh; all generated.
 
-Each tick is ONE run covering the newest complete window for the whole universe: a (date x every
-instrument) rectangle passed as a partition range, never one run per instrument.
+Each tick is ONE run covering the window of the newest closed candle for the whole universe: a
+(date x every instrument) rectangle passed as a partition range, never one run per instrument.
+When that candle closed the previous window (the 1st of a month for 1d and 1h, midnight for 1m),
+the run also covers the open window, which then holds no closed candle: it costs no API call and
+the UI shows the new window materialised (filling as candles close) instead of missing.
 
 Cadence (each `Interval` in datasets/spec.py carries its cron): 1d daily at 00:15 UTC and 1h
 hourly at :05, each covering the month that holds the candle that just closed; 1m every 15
@@ -16,7 +19,7 @@ import dagster as dg
 
 from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.partitions import newest_window, partition_start, range_tags
+from ccdata_assets.partitions import newest_window, open_window, partition_start, range_tags
 
 METADATA_CRON = "5 0 * * *"
 
@@ -39,12 +42,14 @@ def build_time_series_schedule(
                 "No instruments yet: the instrument sensor adds them once the metadata assets "
                 "have loaded."
             )
-        day = newest_window(spec, context.scheduled_execution_time)
-        if day < partition_start(settings.start_date, spec.interval.partition):
-            return dg.SkipReason(f"{day} is before CCDATA_START_DATE ({settings.start_date}).")
+        moment = context.scheduled_execution_time
+        day, current = newest_window(spec, moment), open_window(spec, moment)
+        if current < partition_start(settings.start_date, spec.interval.partition):
+            return dg.SkipReason(f"{current} is before CCDATA_START_DATE ({settings.start_date}).")
+        first = max(day, partition_start(settings.start_date, spec.interval.partition))
         return dg.RunRequest(
-            run_key=f"{spec.name}:{context.scheduled_execution_time.isoformat()}",
-            tags=range_tags(day, day, instruments),
+            run_key=f"{spec.name}:{moment.isoformat()}",
+            tags=range_tags(first, current, instruments),
         )
 
     return _schedule

@@ -259,3 +259,45 @@ def test_api_key_never_reaches_logs_metadata_or_errors(platform, monkeypatch) ->
     api_config = platform.defs.resources["api"]
     assert secret not in repr(api_config)
     assert api_config.__dict__["api_key"] == dg.EnvVar("CCDATA_API_KEY")
+
+
+def test_the_tick_on_the_first_also_takes_the_open_month_at_no_extra_api_call(
+    monkeypatch, tmp_path
+) -> None:
+    """At 00:15 on July 1 the newest closed day is June 30, so the tick's run also takes July:
+    July holds no closed candle, costs no call, and shows materialised instead of missing."""
+    first_of_july = datetime(2026, 7, 1, 0, 15, tzinfo=UTC)
+    set_platform_env(
+        monkeypatch,
+        {
+            "CCDATA_HOME": str(tmp_path / "ccdata"),
+            "CCDATA_START_DATE": "2026-01-01",
+            "CCDATA_TOP_N_ASSETS": "1",
+            "CCDATA_SPOT_EXCHANGES": "kraken",
+            "CCDATA_NOW": first_of_july.isoformat(),
+        },
+    )
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        platform = Platform("embedded", monkeypatch, instance)  # schedules need a real instance
+        instruments = platform.bootstrap()
+        schedule = platform.defs.resolve_schedule_def("spot_ohlcv_1d_schedule")
+        context = dg.build_schedule_context(
+            instance=platform.instance, scheduled_execution_time=first_of_july
+        )
+        [request] = schedule.evaluate_tick(context).run_requests
+        ranges = range_tags(date(2026, 6, 1), date(2026, 7, 1), instruments)
+        assert {k: request.tags[k] for k in ranges} == ranges
+
+        result = platform.run("spot_ohlcv_1d_job", dict(request.tags))  # as the tick asks
+        assert result.success
+        assert output_metadata(result, "spot_ohlcv_1d")["api_calls_in_run"] == len(instruments)
+        partitions = partition_metadata(result, "spot_ohlcv_1d")
+        assert len(partitions) == 2 * len(instruments)
+        july = {p: m["rows_written"] for p, m in partitions.items() if p.startswith("2026-07-01|")}
+        assert set(july.values()) == {0} and len(july) == len(instruments)
+        materialised = platform.instance.get_materialized_partitions(dg.AssetKey("spot_ohlcv_1d"))
+        assert {f"2026-07-01|{key}" for key in instruments} <= {str(k) for k in materialised}
+        checks = result.get_asset_check_evaluations()
+        assert checks and all(c.passed for c in checks), [
+            (c.check_name, c.partition) for c in checks if not c.passed
+        ]

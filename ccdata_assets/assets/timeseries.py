@@ -32,7 +32,7 @@ from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
-from ccdata_assets.partitions import InstrumentKey, multi_key
+from ccdata_assets.partitions import InstrumentKey, describe_windows, multi_key
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
@@ -80,7 +80,7 @@ def build_time_series_asset(
     @dg.asset(
         name=spec.name,
         group_name=spec.group,
-        description=spec.description,
+        description=f"{spec.description}\n\n{describe_windows(spec, partitions_def)}".strip(),
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         ins={"instruments": dg.AssetIn(key=instruments_key)},

@@ -4,6 +4,10 @@ that should exist but are not stored (missing: an error, and what the repair sen
 A period is expected for an instrument from its first trade (instruments table) to its last trade
 if it is retired, clipped to the window and to the last bucket closed by `until`: the rule the
 asset plans its requests by (`planning.clamp`), so a check expects exactly what a run could fetch.
+Windows older than the first kept one (`first_kept_window`: minute data keeps only the last
+CCDATA_MINUTE_HISTORY_DAYS days) expect nothing: history not meant to be kept is not missing, so
+the repair sensor, which asks this module, never re-fetches it. The open window expects only its
+closed periods, none on its first day.
 Stored periods are counted per instrument and day in SQL; timestamps are listed only for the few
 windows that fall short, so a year of minutes costs one GROUP BY, not a year of rows in Python.
 """
@@ -16,14 +20,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
+from ccdata_assets import clock
 from ccdata_assets.assets.planning import Bounds, Span, clamp
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict
 from ccdata_assets.checks.scope import Scope
 from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import Cell, cell
+from ccdata_assets.datasets.settings import universe_settings
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.partitions import InstrumentKey
+from ccdata_assets.partitions import InstrumentKey, first_kept_window
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session, Warehouse
 
@@ -84,7 +90,11 @@ def survey(
     table = spec.table
     unit = spec.interval.seconds
     bounds = store.trade_bounds(session, spec.universe)
-    spans = [_expected(c, unit, bounds.get(c.instrument, Bounds()), until) for c in cells]
+    kept = first_kept_window(spec, universe_settings(), clock.now())
+    spans = [
+        _expected(c, unit, bounds.get(c.instrument, Bounds()), until) if c.window >= kept else None
+        for c in cells
+    ]
     if not store.stored_columns(session, table):
         return [Missing(span.points(unit) if span else 0, 0) for span in spans]
     counts = _daily_counts(session, spec, table, cells, _closed_before(until, unit))

@@ -9,14 +9,20 @@ rectangle, never one run per partition. A cap bounds the partitions and runs of 
 Only time partitions overlapping the last CCDATA_REPAIR_LOOKBACK_DAYS are surveyed (a tick then
 costs one GROUP BY per data set over that span), and periods that closed less than `GRACE` ago
 are not expected yet: the schedules re-fetch the current window every tick, so a period the
-newest schedule run has not reached is not a gap.
+newest schedule run has not reached is not a gap. History older than the first kept window
+(`first_kept_window`: minute data keeps CCDATA_MINUTE_HISTORY_DAYS) is not expected either, by the
+same rule the gaps check and the UI's partitions follow.
+
+A data set whose job has any run queued or in progress (a new instrument's history fill, a
+schedule run, a repair) is left alone for the tick: that run is about to fill what looks missing.
 
 Dry run by default (CCDATA_REPAIR_DRY_RUN): a repair costs API calls on the account's budget, and
 a gap the API cannot fill (an exchange outage) would be re-requested forever, so the sensor first
 shows what it would launch (log, skip reason, cursor) until someone lets it act. When it acts:
 - a rectangle is requested at most once per UTC day (its run key carries the day), so a gap the
-  API cannot fill costs one run a day, not one per tick;
-- a data set with a repair run still queued or running is left alone until that run ends.
+  API cannot fill costs one run a day, not one per tick.
+
+The skip reason (what the UI shows for a tick) is a few lines of plain text, one per run.
 """
 
 from __future__ import annotations
@@ -94,12 +100,11 @@ FINISHED = {
 }
 
 
-def repair_in_flight(instance: dg.DagsterInstance, job: str) -> bool:
+def runs_in_flight(instance: dg.DagsterInstance, job: str) -> bool:
+    """Whether a run of `job` is queued or in progress: history fill, schedule or repair alike."""
     records = instance.get_run_records(
         filters=dg.RunsFilter(
-            job_name=job,
-            tags={REPAIR_TAG: "missing periods"},
-            statuses=[s for s in dg.DagsterRunStatus if s not in FINISHED],
+            job_name=job, statuses=[s for s in dg.DagsterRunStatus if s not in FINISHED]
         ),
         limit=1,
     )
@@ -141,14 +146,14 @@ def build_repair_sensor(
             instruments = context.instance.get_dynamic_partitions(spec.universe.partitions_name)
             if not instruments:
                 continue
+            if runs_in_flight(context.instance, job.name):
+                busy.append(job.name)
+                continue
             windows = time_windows(spec, job, until, timedelta(days=settings.lookback_days))
             missing = set(find_missing(store, spec, instruments, windows, until))
             if not missing:
                 continue
             found += len(missing)
-            if not settings.dry_run and repair_in_flight(context.instance, job.name):
-                busy.append(job.name)
-                continue
             plan += [Planned(job.name, r) for r in group_missing(missing, windows, instruments)]
         plan.sort(key=lambda p: (p.rectangle.last_day, p.job), reverse=True)
         kept_rects, left = cap(
@@ -157,10 +162,6 @@ def build_repair_sensor(
         kept = _match(plan, kept_rects)
         summary = _summary(found, kept, left, busy, settings.dry_run)
         context.log.info(summary)
-        for planned in kept:
-            context.log.info(
-                f"{'Would launch' if settings.dry_run else 'Launching'} {planned.describe()}"
-            )
         cursor = json.dumps(
             {
                 "at": now.isoformat(timespec="seconds"),
@@ -168,7 +169,9 @@ def build_repair_sensor(
                 "missing_partitions": found,
                 "runs": [p.describe() for p in kept],
                 "left_for_later": left,
-            }
+                "waiting_for_runs_of": busy,
+            },
+            indent=1,
         )
         if settings.dry_run or not kept:
             return dg.SensorResult(cursor=cursor, skip_reason=dg.SkipReason(summary))
@@ -185,14 +188,18 @@ def _match(plan: Sequence[Planned], kept: Sequence[Rectangle]) -> list[Planned]:
 
 
 def _summary(found: int, kept: Sequence[Planned], left: int, busy: Sequence[str], dry: bool) -> str:
+    """What the tick did, one fact a line (the UI shows a tick's skip reason as is)."""
+    lines = [
+        f"Waiting for runs in progress of {job} (they fill what looks missing)." for job in busy
+    ]
     if not found:
-        return "No partitions with missing periods."
+        return "\n".join([*lines, "No partitions with missing periods."])
     cells = sum(p.rectangle.size for p in kept)
     verb = "Dry run: would launch" if dry else "Launching"
-    text = f"{found} partitions miss periods. {verb} {len(kept)} runs over {cells} partitions"
-    text += f": {'; '.join(p.describe() for p in kept)}" if kept else ""
+    lines.insert(
+        0, f"{found} partitions miss periods. {verb} {len(kept)} runs over {cells} partitions:"
+    )
+    lines[1:1] = [f"- {p.describe()}" for p in kept]
     if left:
-        text += f"; {left} partitions left for later ticks (cap)"
-    if busy:
-        text += f"; waiting for running repairs of {', '.join(busy)}"
-    return text + "."
+        lines.append(f"{left} partitions left for later ticks (cap).")
+    return "\n".join(lines)

@@ -1,8 +1,8 @@
 """Keeps each universe's dynamic partitions equal to the configured universe.
 
 New instruments are added and their history fetched at once: one run per data set covering every
-new instrument from CCDATA_START_DATE (minute data: the last CCDATA_MINUTE_HISTORY_DAYS days) to
-the newest closed window. Instruments that leave the universe are removed from the partitions so
+new instrument from its first kept window (`first_kept_window`: CCDATA_START_DATE, for minute data
+the last CCDATA_MINUTE_HISTORY_DAYS days) to the open window. Instruments that leave the universe are removed from the partitions so
 nothing schedules them again; their rows stay in the warehouse. On a fresh warehouse the sensor
 first asks for a metadata run.
 """
@@ -10,15 +10,14 @@ first asks for a metadata run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
 
 import dagster as dg
 
 from ccdata_assets import clock
 from ccdata_assets.assets.backfill import history_runs
 from ccdata_assets.datasets.settings import UniverseSettings
-from ccdata_assets.datasets.spec import MINUTE, TimeSeriesSpec, Universe
-from ccdata_assets.partitions import RANGE_END, RANGE_START, newest_window
+from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
+from ccdata_assets.partitions import RANGE_END, RANGE_START, first_kept_window, open_window
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 IN_FLIGHT = [
@@ -27,15 +26,6 @@ IN_FLIGHT = [
     dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED,
 ]
-
-
-def history_start(spec: TimeSeriesSpec, newest: date, settings: UniverseSettings) -> date:
-    """Where a new instrument's first fill starts; minute history is kept short by default."""
-    if spec.interval is MINUTE:
-        return max(
-            settings.start_date, newest - timedelta(days=max(settings.minute_history_days, 1) - 1)
-        )
-    return settings.start_date
 
 
 def build_instrument_sensor(
@@ -102,20 +92,20 @@ def _history_runs(
     time_series: Sequence[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]],
     settings: UniverseSettings,
 ) -> list[dg.RunRequest]:
-    """Per data set, runs of (history start .. newest window) x chunks of the new instruments,
-    which the sensor appends to the partitions in this order, so each chunk is a key range."""
+    """Per data set, runs of (first kept window .. open window) x chunks of the new instruments,
+    which the sensor appends to the partitions in this order, so each chunk is a key range. The
+    open window costs no call while none of its candles has closed (see `open_window`)."""
     moment = clock.now()
     requests = []
     for spec, job in time_series:
-        newest = newest_window(spec, moment)
-        first = history_start(spec, newest, settings)
-        if newest >= first:
+        first, last = first_kept_window(spec, settings, moment), open_window(spec, moment)
+        if last >= first:
             requests.extend(
                 dg.RunRequest(
                     run_key=f"{spec.name}:new:{tags[RANGE_START]}:{tags[RANGE_END]}",
                     job_name=job.name,
                     tags=tags,
                 )
-                for tags in history_runs(first, newest, added)
+                for tags in history_runs(first, last, added)
             )
     return requests

@@ -221,6 +221,14 @@ def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaire
     assert {k: m.missing for k, m in settled.items()} == {
         (TODAY, k): len([t for t in a if t < noon]) for k, a in absent.items()
     }
+    # History older than the kept days is not expected: June 14, never fetched here, is missing
+    # while seven days of minutes are kept and neither missing nor checked with one day kept.
+    june_14 = date(2026, 6, 14)
+    platform.monkeypatch.setenv("CCDATA_MINUTE_HISTORY_DAYS", "7")
+    assert {(june_14, k) for k in pair} <= missing_periods(store, spec, pair, [june_14], now).keys()
+    platform.monkeypatch.setenv("CCDATA_MINUTE_HISTORY_DAYS", "1")
+    assert missing_periods(store, spec, pair, [june_14, TODAY], now).keys() == found.keys()
+    platform.monkeypatch.delenv("CCDATA_MINUTE_HISTORY_DAYS")
 
     assert meta(checks["outliers"])["outliers"] == spiked > 0
     assert checks["row_sanity"].passed  # spiked candles are valid candles

@@ -16,10 +16,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ccdata_assets.partitions import RANGE_END, RANGE_START, range_tags
+from ccdata_assets.checks.gaps import missing_periods
+from ccdata_assets.datasets.catalog import TIME_SERIES
+from ccdata_assets.partitions import RANGE_END, RANGE_START, range_tags, time_dimension
 from ccdata_assets.warehouse.dialects import portable_sql
 from ccdata_assets.warehouse.resource import WarehouseResource
-from ccdata_assets_tests.support import Platform, alert_ticker, run_job, set_platform_env
+from ccdata_assets_tests.support import NOW, Platform, alert_ticker, run_job, set_platform_env
 
 JUNE = date(2026, 6, 1)
 MINUTE_DAYS = [date(2026, 6, d) for d in range(11, 16)]  # the 4-day lookback's daily windows
@@ -188,28 +190,59 @@ def test_dry_run_reports_what_it_would_launch_and_launches_nothing(platform) -> 
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     result = platform.repair_tick()
     assert result.run_requests == []
-    assert result.skip_reason.skip_message == (
-        "5 partitions miss periods. Dry run: would launch 2 runs over 5 partitions: "
-        f"spot_ohlcv_1m_job: 2026-06-14 x {i[1]}..{i[2]} (2 instruments); "
-        f"spot_ohlcv_1m_job: 2026-06-11..2026-06-13 (3 windows) x {i[0]}."
-    )
+    assert result.skip_reason.skip_message.splitlines() == [  # one run a line, as the UI shows it
+        "5 partitions miss periods. Dry run: would launch 2 runs over 5 partitions:",
+        f"- spot_ohlcv_1m_job: 2026-06-14 x {i[1]}..{i[2]} (2 instruments)",
+        f"- spot_ohlcv_1m_job: 2026-06-11..2026-06-13 (3 windows) x {i[0]}",
+    ]
     cursor = json.loads(result.cursor)
     assert cursor["dry_run"] is True and cursor["missing_partitions"] == 5
     assert len(cursor["runs"]) == 2
 
 
-def test_a_data_set_with_a_repair_in_flight_is_left_alone(platform) -> None:
-    _holes(platform)
+@pytest.mark.parametrize("status", [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTED])
+def test_a_data_set_with_a_run_in_flight_is_left_alone_and_not_counted(platform, status) -> None:
+    """A new instrument's history fill (or a schedule or repair run) queued or running will fill
+    what looks missing now: the tick neither counts nor repairs that data set."""
+    i = _holes(platform)
     platform.instance.add_run(
         dg.DagsterRun(
             job_name="spot_ohlcv_1m_job",
-            status=dg.DagsterRunStatus.STARTED,
-            tags={"ccdata/repair": "missing periods"},
+            status=status,
+            tags=range_tags(MINUTE_DAYS[0], MINUTE_DAYS[-1], i),  # as the instrument sensor asks
         )
     )
     result = platform.repair_tick()
     assert result.run_requests == []
-    assert "waiting for running repairs of spot_ohlcv_1m_job" in result.skip_reason.skip_message
+    assert result.skip_reason.skip_message.splitlines() == [
+        "Waiting for runs in progress of spot_ohlcv_1m_job (they fill what looks missing).",
+        "No partitions with missing periods.",
+    ]
+    cursor = json.loads(result.cursor)
+    assert cursor["missing_partitions"] == 0
+    assert cursor["waiting_for_runs_of"] == ["spot_ohlcv_1m_job"]
+
+
+def test_minute_history_older_than_kept_is_neither_missing_nor_repaired(platform) -> None:
+    """With two days of minute history kept, the holes of June 11..13 are history not meant to be
+    kept: the partitions start at June 14, the gaps function expects nothing before it and the
+    repair sensor asks only for June 14 (the 4-day lookback would reach back to June 11)."""
+    i = _holes(platform)
+    platform.reload(CCDATA_MINUTE_HISTORY_DAYS="2")
+    minute = platform.defs.resolve_assets_def("spot_ohlcv_1m").partitions_def
+    days = time_dimension(minute).get_partition_keys(current_time=datetime.fromisoformat(NOW))
+    assert days == ["2026-06-14", "2026-06-15"]
+
+    spec = next(s for s in TIME_SERIES if s.name == "spot_ohlcv_1m")
+    store = WarehouseResource.from_env().get()
+    found = missing_periods(store, spec, i, MINUTE_DAYS, datetime.fromisoformat(NOW))
+    assert sorted(found) == [(MINUTE_DAYS[3], key) for key in i[1:3]]
+
+    result = platform.repair_tick()
+    assert _ranges(result) == [
+        ("spot_ohlcv_1m_job", f"2026-06-14|{i[1]}", f"2026-06-14|{i[2]}"),
+    ]
+    assert json.loads(result.cursor)["missing_partitions"] == 2
 
 
 def test_gaps_alert_once_are_repaired_in_few_range_runs_and_recover_once(platform) -> None:
