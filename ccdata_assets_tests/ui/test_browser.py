@@ -158,6 +158,8 @@ def test_backfill_from_the_materialize_dialog(
         expect(page.get_by_text("unique_keys", exact=True).first).to_be_visible()
         shot("checks")
         states = check_states(page)
+        listed = int(re.search(r"Checks \((\d+)\)", page.locator("body").inner_text())[1])
+        assert len(states) == listed, states  # every check the tab lists was read
         assert {"missing_periods", "unique_keys", "row_sanity"} <= set(states), states
         failing = {
             name: state
