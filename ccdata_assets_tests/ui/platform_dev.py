@@ -51,11 +51,16 @@ def prepare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     write_instance_config(Path(env["DAGSTER_HOME"]))
     set_platform_env(monkeypatch, env)
-    with dg.DagsterInstance.get() as instance:
+    # Not `with instance:`, which makes it the process's current definitions-state storage; that
+    # would outlive this test and break every later test that resolves a code location.
+    instance = dg.DagsterInstance.get()
+    try:
         platform = Platform("spot", monkeypatch, instance)
         platform.bootstrap()
         for universe in UNIVERSES:
             platform.sense(universe.partitions_name)
+    finally:
+        instance.dispose()
     return {k: v for k, v in os.environ.items()}
 
 
