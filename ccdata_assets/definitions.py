@@ -27,6 +27,7 @@ from ccdata_assets.repair.settings import repair_settings
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager
+from ccdata_assets.warehouse.kind import storage
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.settings import check_data_source, warehouse_settings
 
@@ -41,7 +42,8 @@ def build_definitions(time_series: Sequence[TimeSeriesSpec] = TIME_SERIES) -> dg
     api = CCDataApiResource.from_settings(source)
     warehouse = WarehouseResource.from_settings(store, data_source=source.source)
 
-    snapshot_assets = [build_snapshot_asset(spec, settings) for spec in SNAPSHOTS]
+    stored_in = storage(store)
+    snapshot_assets = [build_snapshot_asset(spec, settings, stored_in) for spec in SNAPSHOTS]
     metadata_job = dg.define_asset_job(
         "metadata_job",
         selection=dg.AssetSelection.assets(*(key for a in snapshot_assets for key in a.keys)),
@@ -57,7 +59,7 @@ def build_definitions(time_series: Sequence[TimeSeriesSpec] = TIME_SERIES) -> dg
         for spec in (s for s in time_series if s.universe is universe):
             partitions = partitions_for(spec, settings)
             instruments = dg.AssetKey(asset_of_table[universe.instruments_table])
-            series_assets.append(build_time_series_asset(spec, partitions, instruments))
+            series_assets.append(build_time_series_asset(spec, partitions, instruments, stored_in))
             job = dg.define_asset_job(
                 f"{spec.name}_job", selection=[spec.name], partitions_def=partitions
             )

@@ -20,6 +20,7 @@ from ccdata_assets.datasets.spec import SnapshotSpec
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
+from ccdata_assets.warehouse.kind import Storage
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 if TYPE_CHECKING:
@@ -43,13 +44,19 @@ async def fetch_payloads(
     return [payload for batch in batches for payload in batch]
 
 
-def build_snapshot_asset(spec: SnapshotSpec, settings: UniverseSettings) -> dg.AssetsDefinition:
+def build_snapshot_asset(
+    spec: SnapshotSpec, settings: UniverseSettings, storage: Storage
+) -> dg.AssetsDefinition:
     outs = {
         output.name: dg.AssetOut(
             description=output.description,
             io_manager_key="warehouse_io_manager",
-            metadata={**table_metadata(output.table), "api_path": spec.path},
-            kinds={"polars", "singlestore"},
+            metadata={
+                **table_metadata(output.table),
+                **storage.metadata(output.table.name),
+                "api_path": spec.path,
+            },
+            kinds=storage.kinds,
             is_required=False,  # a dry run yields no output: nothing materialised
         )
         for output in spec.outputs

@@ -36,6 +36,7 @@ from ccdata_assets.partitions import InstrumentKey, describe_windows, multi_key
 from ccdata_assets.warehouse.batches import Batch, BatchStream
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
+from ccdata_assets.warehouse.kind import Storage
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 SCHEDULE_TAG = "dagster/schedule_name"  # set on a schedule tick's run
@@ -74,6 +75,7 @@ def build_time_series_asset(
     spec: TimeSeriesSpec,
     partitions_def: dg.MultiPartitionsDefinition,
     instruments_key: dg.AssetKey,
+    storage: Storage,
 ) -> dg.AssetsDefinition:
     counted_by = PartitionColumns(partitions_def, spec.time_column, list(spec.instrument_columns))
 
@@ -87,12 +89,13 @@ def build_time_series_asset(
         io_manager_key="warehouse_io_manager",
         metadata={
             **table_metadata(spec.table),
+            **storage.metadata(spec.table.name),
             "ccdata/time_column": spec.time_column,
             "ccdata/instrument_columns": list(spec.instrument_columns),
             "api_path": spec.path,
             "page_size": spec.interval.max_limit,
         },
-        kinds={"polars", "singlestore"},
+        kinds=storage.kinds,
         pool="ccdata_api",
         output_required=False,  # a dry run yields no output: nothing materialised
     )

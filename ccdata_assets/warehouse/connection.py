@@ -66,12 +66,12 @@ def _open_sqlite(settings: WarehouseSettings) -> sqlite3.Connection:
 
 def _open_server(settings: WarehouseSettings, local_infile: bool) -> Any:
     try:
-        return _connect(settings, local_infile, settings.database)
+        return server_connection(settings, local_infile, settings.database)
     except DriverError as exc:
         if exc.errno != _UNKNOWN_DATABASE:
             raise _server_error(settings, exc) from None
     try:  # the database is missing: create it
-        conn = _connect(settings, local_infile, None)
+        conn = server_connection(settings, local_infile, None)
         with conn.cursor() as cur:
             cur.execute(f"CREATE DATABASE IF NOT EXISTS {Dialect.MYSQL.quote(settings.database)}")
             cur.execute(f"USE {Dialect.MYSQL.quote(settings.database)}")
@@ -86,7 +86,7 @@ def _open_server(settings: WarehouseSettings, local_infile: bool) -> Any:
         ) from None
 
 
-def _connect(settings: WarehouseSettings, local_infile: bool, database: str | None) -> Any:
+def server_connection(settings: WarehouseSettings, local_infile: bool, database: str | None) -> Any:
     """The client's own MySQL-protocol connection, as `singlestoredb.connect` builds it, plus the
     read and write timeouts that only this class takes: without them a frozen server hangs a run
     for ever."""
