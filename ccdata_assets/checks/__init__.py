@@ -162,7 +162,7 @@ def _series_op(
     @dg.multi_asset_check(name=name, specs=list(specs.values()), can_subset=True)
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[dg.AssetCheckEvaluation]:
+    ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
         if _skipped_as_dry_run(context):
             return
         scope, targets = scope_for(context, spec, limits), Targets(context)
@@ -191,7 +191,7 @@ def _snapshot_op(snapshot: SnapshotSpec, settings: CheckSettings) -> dg.AssetChe
     )
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[dg.AssetCheckEvaluation]:
+    ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
         if _skipped_as_dry_run(context):
             return
         targets = Targets(context)

@@ -78,7 +78,7 @@ def emit(
     severity: dg.AssetCheckSeverity,
     verdict: Verdict,
     cells: Sequence[Cell] = (),
-) -> Iterator[dg.AssetCheckEvaluation]:
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     op = context.op_execution_context
     partitioned = spec.partitions_def is not None
     if partitioned and cells and not op.has_partition_key:
@@ -112,6 +112,9 @@ def emit(
         partition=partition,
         target_materialization_data=target,
     )
+    # The check's (empty) output, as Dagster yields one for an AssetCheckResult: without it every
+    # run logs that the op "did not yield or return expected outputs".
+    yield dg.Output(None, output_name=op.assets_def.get_output_name_for_asset_check_key(spec.key))
 
 
 def guarded(evaluate: Callable[[], Verdict]) -> Verdict:

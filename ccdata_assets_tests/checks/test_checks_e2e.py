@@ -123,6 +123,9 @@ def test_clean_simulator_data_passes_every_check(platform) -> None:
     assert {name: (e.blocking, e.severity.name) for name, e in checks.items()} == TIME_SERIES_CHECKS
     failed = {name: meta(e)["summary"] for name, e in checks.items() if not e.passed}
     assert failed == {}
+    logged = [entry.user_message for entry in platform.instance.all_logs(result.run_id)]
+    assert logged  # the run's log is there to read
+    assert not [m for m in logged if "did not yield" in m]  # check ops yield their outputs
     stored = platform.table("cc_ohlcv_spot_1h_raw").filter(
         pl.col("datetime") >= datetime(2026, 6, 1)
     )
