@@ -25,6 +25,7 @@ from ccdata_assets.quiet import silence_known_warnings
 from ccdata_assets.repair.sensor import build_repair_sensor
 from ccdata_assets.repair.settings import repair_settings
 from ccdata_assets.schedules import build_metadata_schedule, build_time_series_schedule
+from ccdata_assets.sensors.bootstrap import build_bootstrap_sensor
 from ccdata_assets.sensors.instruments import build_instrument_sensor
 from ccdata_assets.warehouse.io_manager import WarehouseIOManager
 from ccdata_assets.warehouse.kind import storage
@@ -67,7 +68,7 @@ def build_definitions(time_series: Sequence[TimeSeriesSpec] = TIME_SERIES) -> dg
             schedules.append(build_time_series_schedule(spec, job, settings))
         jobs.extend(job for _, job in members)
         series_jobs.extend(members)
-        sensors.append(build_instrument_sensor(universe, metadata_job, members, settings))
+        sensors.append(build_instrument_sensor(universe, members, settings))
 
     data_assets = with_freshness_policies([*snapshot_assets, *series_assets], time_series)
     checks = build_checks(time_series, SNAPSHOTS, data_assets)
@@ -77,6 +78,7 @@ def build_definitions(time_series: Sequence[TimeSeriesSpec] = TIME_SERIES) -> dg
         jobs=[*jobs, checks.job],
         schedules=[build_metadata_schedule(metadata_job), *schedules, checks.schedule],
         sensors=[
+            build_bootstrap_sensor([spec.universe for spec in time_series], metadata_job),
             *sensors,
             build_alert_sensor(),
             build_repair_sensor(series_jobs, repair_settings()),

@@ -22,6 +22,7 @@ from ccdata_assets.alerts.resource import AlertSinkResource
 from ccdata_assets.datasets.spec import Universe
 from ccdata_assets.definitions import build_definitions
 from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
+from ccdata_assets.sensors.bootstrap import SENSOR_NAME as BOOTSTRAP_SENSOR
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.resource import WarehouseResource
 
@@ -214,6 +215,11 @@ class Platform:
                     self.instance.delete_dynamic_partition(request.partitions_def_name, key)
         return result
 
+    def sense_bootstrap(self) -> dg.RunRequest | dg.SkipReason:
+        sensor = self.defs.resolve_sensor_def(BOOTSTRAP_SENSOR)
+        resources = {"warehouse": WarehouseResource.from_env()}
+        return sensor(dg.build_sensor_context(instance=self.instance, resources=resources))
+
     def instruments(self) -> list[str]:
         return self.instance.get_dynamic_partitions("spot_instruments")
 
@@ -235,10 +241,12 @@ class Platform:
         return WarehouseResource.from_env().get().read(name)
 
     def bootstrap(self, metadata_job: str = "metadata_job") -> list[str]:
-        """Fresh warehouse: the sensor asks for metadata (run here as `metadata_job`), then adds
-        the universe."""
-        first = self.sense()
-        assert [r.job_name for r in first.run_requests] == ["metadata_job"]
+        """Fresh warehouse: the universe's sensor waits, the bootstrap sensor asks for metadata
+        (run here as `metadata_job`), then the universe's sensor adds its instruments."""
+        waiting = self.sense()
+        assert isinstance(waiting, dg.SkipReason) and BOOTSTRAP_SENSOR in waiting.skip_message
+        request = self.sense_bootstrap()
+        assert isinstance(request, dg.RunRequest) and request.job_name == "metadata_job"
         assert self.run(metadata_job).success
         self.sense()
         return self.instruments()

@@ -79,6 +79,7 @@ def test_fresh_platform_discovers_its_universe_and_fetches_newest_windows(platfo
     assert exchanges <= {"binance", "coinbase", "kraken"}
     follow_up = platform.sense()
     assert isinstance(follow_up, dg.SkipReason)  # universe unchanged: nothing to add or remove
+    assert "nothing to bootstrap" in platform.sense_bootstrap().skip_message
 
     daily = spec_named("spot_ohlcv_1d")
     month = newest_window(daily, datetime.fromisoformat(NOW))  # the month holding yesterday

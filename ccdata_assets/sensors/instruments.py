@@ -4,7 +4,7 @@ New instruments are added and their history fetched at once: one run per data se
 new instrument from its first kept window (`first_kept_window`: CCDATA_START_DATE, for minute data
 the last CCDATA_MINUTE_HISTORY_DAYS days) to the open window. Instruments that leave the universe are removed from the partitions so
 nothing schedules them again; their rows stay in the warehouse. On a fresh warehouse the sensor
-first asks for a metadata run.
+waits for the metadata run `metadata_bootstrap_sensor` launches.
 """
 
 from __future__ import annotations
@@ -18,19 +18,12 @@ from ccdata_assets.assets.backfill import history_runs
 from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import TimeSeriesSpec, Universe
 from ccdata_assets.partitions import RANGE_END, RANGE_START, first_kept_window, open_window
+from ccdata_assets.sensors.bootstrap import SENSOR_NAME as BOOTSTRAP_SENSOR
 from ccdata_assets.warehouse.resource import WarehouseResource
-
-IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
 
 
 def build_instrument_sensor(
     universe: Universe,
-    metadata_job: dg.UnresolvedAssetJobDefinition,
     time_series: Sequence[tuple[TimeSeriesSpec, dg.UnresolvedAssetJobDefinition]],
     settings: UniverseSettings,
 ) -> dg.SensorDefinition:
@@ -38,7 +31,7 @@ def build_instrument_sensor(
         name=f"{universe.partitions_name}_sensor",
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        jobs=[metadata_job, *(job for _, job in time_series)],
+        jobs=[job for _, job in time_series],
         description=(
             f"Keeps the `{universe.partitions_name}` partitions equal to the configured universe "
             "and fetches the history of instruments it adds."
@@ -48,8 +41,12 @@ def build_instrument_sensor(
         context: dg.SensorEvaluationContext, warehouse: WarehouseResource
     ) -> dg.SensorResult | dg.SkipReason:
         store = warehouse.get()
-        if any(store.read(table).is_empty() for table in universe.source_tables):
-            return _bootstrap(context, metadata_job)
+        empty = [table.name for table in universe.source_tables if store.read(table).is_empty()]
+        if empty:
+            return dg.SkipReason(
+                f"{', '.join(empty)} holds no rows yet: waiting for the metadata run that "
+                f"{BOOTSTRAP_SENSOR} launches on a fresh warehouse."
+            )
         wanted = universe.rule(store.read, settings)
         current = context.instance.get_dynamic_partitions(universe.partitions_name)
         known = set(current)
@@ -68,23 +65,6 @@ def build_instrument_sensor(
         )
 
     return _sensor
-
-
-def _bootstrap(
-    context: dg.SensorEvaluationContext, metadata_job: dg.UnresolvedAssetJobDefinition
-) -> dg.SensorResult | dg.SkipReason:
-    """One metadata run for all universes, not one per sensor: skip while one is under way."""
-    running = context.instance.get_run_records(
-        dg.RunsFilter(job_name=metadata_job.name, statuses=IN_FLIGHT), limit=1
-    )
-    if running:
-        return dg.SkipReason("Waiting for the metadata run that fills the instruments tables.")
-    hour = clock.now().strftime("%Y%m%d%H")
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(run_key=f"metadata-bootstrap:{hour}", job_name=metadata_job.name)
-        ]
-    )
 
 
 def _history_runs(
