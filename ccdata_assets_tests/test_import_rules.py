@@ -5,6 +5,9 @@ Dagster import says why no public API serves."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -76,3 +79,28 @@ def test_every_private_dagster_import_says_why() -> None:
                     if not above.startswith("# private: "):
                         unexplained.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert unexplained == []
+
+
+def test_loading_the_code_location_leaves_run_only_libraries_unimported(tmp_path) -> None:
+    """Every run and every code-server start imports the definitions; the warehouse client,
+    pandera, aiohttp and the simulator are imported by the runs that use them (about 1 s)."""
+    script = (
+        "import sys, ccdata_assets.definitions; "
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules} | "
+        "{m for m in sys.modules if m.startswith('ccdata_assets.simulator')})))"
+    )
+    env = {"PATH": os.environ["PATH"], "CCDATA_HOME": str(tmp_path)}
+    loaded = (
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
+        .stdout.strip()
+        .split(",")
+    )
+    assert "dagster" in loaded  # the probe sees what the import loaded
+    assert {"singlestoredb", "pandera", "aiohttp", "ccdata_assets.simulator"}.isdisjoint(loaded)

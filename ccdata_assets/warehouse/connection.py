@@ -8,15 +8,16 @@ runs, each in its own process, can write to it at once (writers queue, readers n
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
-from typing import Any
-
-from singlestoredb.connection import build_params
-from singlestoredb.exceptions import Error as DriverError
+from typing import TYPE_CHECKING, Any
 
 from ccdata_assets.settings import ConfigError
 from ccdata_assets.warehouse.dialects import Dialect, detect
 from ccdata_assets.warehouse.settings import WarehouseSettings
+
+if TYPE_CHECKING:
+    from singlestoredb.exceptions import Error as DriverError
 
 BUSY_TIMEOUT_S = 60.0
 _ACCESS_DENIED = {1045, 1698}  # wrong user or password
@@ -28,6 +29,14 @@ CONNECTION_LOST = {2006, 2013, 2055}
 
 class WarehouseConnectionError(ConfigError):
     """The warehouse cannot be reached or refused us; the message says which setting to fix."""
+
+
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The MySQL-protocol client's errors, for `except driver_errors()`. The client (~0.3 s to
+    import) is imported only when a server connection opens, so none of its errors can be raised
+    before then; the code location and the embedded warehouse never pay for it."""
+    module = sys.modules.get("singlestoredb.exceptions")
+    return (module.Error,) if module is not None else ()
 
 
 def sqlite_path(settings: WarehouseSettings) -> Path:
@@ -67,7 +76,7 @@ def _open_sqlite(settings: WarehouseSettings) -> sqlite3.Connection:
 def _open_server(settings: WarehouseSettings, local_infile: bool) -> Any:
     try:
         return server_connection(settings, local_infile, settings.database)
-    except DriverError as exc:
+    except driver_errors() as exc:
         if exc.errno != _UNKNOWN_DATABASE:
             raise _server_error(settings, exc) from None
     try:  # the database is missing: create it
@@ -76,7 +85,7 @@ def _open_server(settings: WarehouseSettings, local_infile: bool) -> Any:
             cur.execute(f"CREATE DATABASE IF NOT EXISTS {Dialect.MYSQL.quote(settings.database)}")
             cur.execute(f"USE {Dialect.MYSQL.quote(settings.database)}")
         return conn
-    except DriverError as exc:
+    except driver_errors() as exc:
         if exc.errno != _DATABASE_DENIED:
             raise _server_error(settings, exc) from None
         raise WarehouseConnectionError(
@@ -90,8 +99,9 @@ def server_connection(settings: WarehouseSettings, local_infile: bool, database:
     """The client's own MySQL-protocol connection, as `singlestoredb.connect` builds it, plus the
     read and write timeouts that only this class takes: without them a frozen server hangs a run
     for ever."""
-    # Imported here: the protocol module loads the client's SQL extensions (~0.6 s), a cost the
+    # Imported here: the client package and its protocol module (~0.9 s together) are a cost the
     # code location and runs on the embedded warehouse need not pay.
+    from singlestoredb.connection import build_params
     from singlestoredb.mysql.connection import Connection as MySQLProtocolConnection
 
     params = build_params(

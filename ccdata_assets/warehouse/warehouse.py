@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from singlestoredb.exceptions import Error as DriverError
 
 from ccdata_assets.warehouse import dialects, source_marker, writer
 from ccdata_assets.warehouse.connection import (
     CONNECTION_LOST,
     describe,
+    driver_errors,
     lost_connection,
     open_connection,
     sqlite_path,
@@ -74,7 +74,7 @@ class Warehouse:
             conn, dialect = open_connection(self.settings, local_infile=self.local_infile)
         try:
             yield Session(self, conn, dialect, read_only=read_only)
-        except DriverError as exc:
+        except driver_errors() as exc:
             if exc.errno in CONNECTION_LOST:
                 raise lost_connection(self.settings, exc) from None
             raise

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import polars as pl
-from singlestoredb.exceptions import Error as DriverError
 
 from ccdata_assets.warehouse import dialects
+from ccdata_assets.warehouse.connection import driver_errors
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.dialects import Dialect
 
@@ -43,7 +43,7 @@ def upsert_load_data(
             cur.execute(f"TRUNCATE TABLE {dialect.quote(stage)}")
         try:
             cur.execute(dialects.load_data_sql(stage, columns, dialect), infile_stream=_csv(frame))
-        except DriverError as exc:
+        except driver_errors() as exc:
             if exc.errno in dialects.LOAD_DATA_REFUSED:
                 raise LoadDataRefused(str(exc)) from None
             raise
@@ -79,7 +79,7 @@ def retry_locks(action: Callable[[], T], attempts: int = 4) -> T:
     for attempt in range(attempts):
         try:
             return action()
-        except DriverError as exc:
+        except driver_errors() as exc:
             if exc.errno not in dialects.RETRYABLE or attempt == attempts - 1:
                 raise
             time.sleep(0.2 * 2**attempt)
