@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# private: Dagster exports neither the definitions-state storage nor the context manager that sets it
+from dagster._core.storage.defs_state.base import DefsStateStorage, set_defs_state_storage
+
 from ccdata_assets_tests.support import REPO, TEST_MYSQL_URL, connect, mysql_settings
 
 
@@ -131,3 +134,20 @@ def postgres_database(postgres_user: str) -> Iterator[dict[str, str]]:
         }
     finally:
         _postgres_execute(postgres_user, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_definitions_state_storage() -> Iterator[None]:
+    """Dagster keeps the current definitions-state storage in a context variable that `with
+    instance:` sets and resets. An instance entered and never exited (a schedule or sensor
+    context not used as a context manager opens one) restores a disposed instance's storage when
+    it is finally collected, and from then on every definitions load in the process fails with
+    "Attempted to resolve undefined DagsterInstance weakref". So each test starts with none set
+    and fails if it leaves one behind."""
+    with set_defs_state_storage(None):
+        yield
+        left = DefsStateStorage.get()
+    assert left is None, (
+        f"The test left Dagster's definitions-state storage set ({type(left).__name__}): enter "
+        "every instance and every schedule or sensor context with `with`."
+    )

@@ -199,10 +199,10 @@ class Platform:
 
     def sense(self, universe: str = "spot_instruments") -> dg.SensorResult | dg.SkipReason:
         sensor = self.defs.resolve_sensor_def(f"{universe}_sensor")
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self.instance, resources={"warehouse": WarehouseResource.from_env()}
-        )
-        result = sensor(context)
+        ) as context:
+            result = sensor(context)
         if isinstance(result, dg.SkipReason):
             return result
         for request in result.dynamic_partitions_requests or []:
@@ -218,7 +218,8 @@ class Platform:
     def sense_bootstrap(self) -> dg.RunRequest | dg.SkipReason:
         sensor = self.defs.resolve_sensor_def(BOOTSTRAP_SENSOR)
         resources = {"warehouse": WarehouseResource.from_env()}
-        return sensor(dg.build_sensor_context(instance=self.instance, resources=resources))
+        with dg.build_sensor_context(instance=self.instance, resources=resources) as context:
+            return sensor(context)
 
     def instruments(self) -> list[str]:
         return self.instance.get_dynamic_partitions("spot_instruments")
@@ -270,13 +271,13 @@ class SensorTicker:
 
     def tick(self) -> dg.SensorResult:
         sensor = self.defs.resolve_sensor_def(self.name)
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
             definitions=self.defs,
             resources=self.resources,
-        )
-        result = sensor(context)
+        ) as context:
+            result = sensor(context)
         assert isinstance(result, dg.SensorResult)
         self.cursor = result.cursor
         self.results.append(result)

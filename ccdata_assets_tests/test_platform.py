@@ -282,10 +282,10 @@ def test_the_tick_on_the_first_also_takes_the_open_month_at_no_extra_api_call(
         platform = Platform("embedded", monkeypatch, instance)  # schedules need a real instance
         instruments = platform.bootstrap()
         schedule = platform.defs.resolve_schedule_def("spot_ohlcv_1d_schedule")
-        context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=platform.instance, scheduled_execution_time=first_of_july
-        )
-        [request] = schedule.evaluate_tick(context).run_requests
+        ) as context:
+            [request] = schedule.evaluate_tick(context).run_requests
         ranges = range_tags(date(2026, 6, 1), date(2026, 7, 1), instruments)
         assert {k: request.tags[k] for k in ranges} == ranges
 

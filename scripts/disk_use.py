@@ -49,10 +49,10 @@ def main() -> None:
     chosen: dict[str, list[str]] = {}  # one trading instrument of each universe
     for universe in UNIVERSES:
         sensor = defs.resolve_sensor_def(f"{universe.partitions_name}_sensor")
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=instance, resources={"warehouse": WarehouseResource.from_env()}
-        )
-        result = sensor(context)
+        ) as context:
+            result = sensor(context)
         added = [
             key
             for request in getattr(result, "dynamic_partitions_requests", None) or []

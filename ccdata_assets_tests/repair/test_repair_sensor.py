@@ -80,12 +80,12 @@ class RepairPlatform(Platform):
 
     def repair_tick(self) -> dg.SensorResult:
         sensor = self.defs.resolve_sensor_def("repair_sensor")
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self.instance,
             definitions=self.defs,
             resources={"warehouse": WarehouseResource.from_env()},
-        )
-        result = sensor(context)
+        ) as context:
+            result = sensor(context)
         assert isinstance(result, dg.SensorResult)
         return result
 
