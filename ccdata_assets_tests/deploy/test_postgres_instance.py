@@ -43,7 +43,7 @@ NOW_TS = int(datetime(2026, 1, 1, 0, 40, tzinfo=UTC).timestamp())
 START_DATE = "2025-10-01"
 POOL = "ccdata_api"
 STARTUP_SECONDS = 120
-RUNS_SECONDS = 300
+RUNS_SECONDS = 600  # 20 runs, a process each: minutes more on a loaded 2-core machine
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
