@@ -4,11 +4,14 @@ The platform's backfill path (every window x chunks of instruments, as the instr
 `scripts/backfill.py` launch it) is executed for real through the generated jobs into the embedded
 warehouse (or MariaDB with --mariadb). Prints API calls used vs the minimum possible
 (ceil(points / limit) per instrument and interval, points bounded by listing), rows written, rows/s,
-runs launched and peak RSS; and, side by side, the runs and calls of the same backfill grouped the
+runs launched and peak RSS; the time the runs spent in their check steps against their whole run
+time (from Dagster's STEP_START / STEP_SUCCESS and RUN_START / RUN_SUCCESS events); and, side by side, the runs and calls of the same backfill grouped the
 way Dagster's backfill daemon groups a UI backfill (its own `get_partition_key_ranges`, priced with
 the same page planner).
 
     .venv/bin/python scripts/benchmark_backfill.py [--instruments 100] [--years 3] [--mariadb]
+
+The checks' budget (issue 9) is measured on 20 instruments: `--instruments 20 --mariadb`.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ def main() -> None:
     ]
 
     totals = {"calls": 0, "minimum": 0, "rows": 0, "quarantined": 0, "runs": 0}
+    timing = {"run": 0.0, "checks": 0.0}
     started = time.monotonic()
     for spec, first_day, last_day in plans:
         job = defs.resolve_job_def(f"{spec.name}_job")
@@ -131,10 +135,14 @@ def main() -> None:
             )
         runs = history_runs(windows[0], windows[-1], keys)
         calls = rows = quarantined = 0
+        run_seconds = check_seconds = 0.0
         spec_started = time.monotonic()
         for tags in runs:
             result = job.execute_in_process(instance=instance, run_config=quiet, tags=tags)
             assert result.success, f"{spec.name} {tags}"
+            whole, steps = step_times(instance, result.run_id)
+            run_seconds += whole
+            check_seconds += sum(s for key, s in steps.items() if key != spec.name)
             event = result.get_asset_materialization_events()[0].materialization
             meta = {k: v.value for k, v in event.metadata.items()}
             calls += meta["api_calls_in_run"]
@@ -154,6 +162,12 @@ def main() -> None:
             f"(+{quarantined} quarantined), {rows / seconds:>7.0f} rows/s | grouped as a UI "
             f"backfill: {len(ui_ranges)} runs, {ui_calls} calls (ratio {ui_calls / max(minimum, 1):.2f})"
         )
+        print(
+            f"{'':>14}  checks {check_seconds:.1f} s of {run_seconds:.1f} s run time "
+            f"({check_seconds / max(run_seconds, 1e-9):.1%})"
+        )
+        timing["run"] += run_seconds
+        timing["checks"] += check_seconds
         for name, value in (("calls", calls), ("minimum", minimum), ("rows", rows)):
             totals[name] += value
         totals["quarantined"] += quarantined
@@ -167,6 +181,45 @@ def main() -> None:
         f"{totals['rows']:>9} rows (+{totals['quarantined']} quarantined), "
         f"{totals['rows'] / seconds:>8.0f} rows/s, {seconds:.0f} s, peak RSS {peak_mb:.0f} MiB"
     )
+    print(
+        f"{'checks':>14}: {timing['checks']:.1f} s of {timing['run']:.1f} s run time "
+        f"({timing['checks'] / max(timing['run'], 1e-9):.1%}; check steps / runs, from step events)"
+    )
+    if args.mariadb:
+        _drop_database(os.environ["S2_DATABASE"])
+
+
+def step_times(instance, run_id: str) -> tuple[float, dict[str, float]]:
+    """(run seconds, {step key: seconds}) from the run's Dagster events: RUN_START..RUN_SUCCESS
+    and each step's STEP_START..STEP_SUCCESS."""
+    import dagster as dg
+
+    started: dict[str | None, float] = {}
+    steps: dict[str, float] = {}
+    run = 0.0
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None:
+            continue
+        kind = event.event_type
+        if kind in (dg.DagsterEventType.RUN_START, dg.DagsterEventType.STEP_START):
+            started[event.step_key] = record.timestamp
+        elif kind == dg.DagsterEventType.RUN_SUCCESS:
+            run = record.timestamp - started[None]
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            steps[event.step_key] = record.timestamp - started[event.step_key]
+    return run, steps
+
+
+def _drop_database(name: str) -> None:
+    from ccdata_assets.warehouse.resource import WarehouseResource
+
+    with WarehouseResource.from_env().get().connect() as session:
+        cursor = session.connection.cursor()
+        try:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        finally:
+            cursor.close()
 
 
 def _epoch(day: date) -> int:
