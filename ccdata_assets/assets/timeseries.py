@@ -29,6 +29,7 @@ from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.partition_figures import PartitionTally
 from ccdata_assets.assets.planning import Span, after_stored, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
+from ccdata_assets.checks.streamed import SUMMARY_KEY, StreamedChecks
 from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
@@ -119,6 +120,7 @@ def build_time_series_asset(
         progress = RunProgress(instruments=len(planned), pages_planned=len(jobs))
         tally = PartitionTally(partitions_def, context.partition_keys)
         dry_run = is_dry_run(context.run.tags)
+        checks = StreamedChecks(spec, context.partition_keys)  # the checks' figures, on the way
         context.log.info(
             f"{spec.name}: {len(planned)} instruments, {len(jobs)} API pages "
             f"({_limits(jobs)}), source: {api.source}"
@@ -138,8 +140,12 @@ def build_time_series_asset(
             """The run's figures (on every partition); called once the stream is consumed, which
             is also when each partition's own figures are known and given to it."""
             if not dry_run:
+                judged = checks.figures(warehouse.get())
                 for key, figures in tally.figures.items():
-                    context.add_asset_metadata(figures.as_metadata(), partition_key=key)
+                    context.add_asset_metadata(
+                        {**figures.as_metadata(), SUMMARY_KEY: dg.MetadataValue.json(judged[key])},
+                        partition_key=key,
+                    )
             return {
                 "source": api.source,
                 "instruments_in_run": progress.instruments,
@@ -150,9 +156,11 @@ def build_time_series_asset(
                 "fetch_wall_seconds_in_run": round(progress.seconds, 3),
                 "as_of": now.isoformat(timespec="seconds"),
                 "api_fields_not_stored": sorted(progress.unmapped_fields),
+                "check_figures_seconds_in_run": round(checks.seconds, 3),
             }
 
-        stream = BatchStream(iterate_async(produce), metadata=metadata)
+        batches = iterate_async(produce)
+        stream = BatchStream(batches if dry_run else checks.watch(batches), metadata=metadata)
         if dry_run:
             yield from observe(
                 context, warehouse.get(), context.asset_key, spec.table, stream, counted_by

@@ -33,7 +33,7 @@ sweep job). The UI shows the checks as not executed in such a run.
 # (context type, resources) at definition time and needs them as real objects.
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dagster as dg
 
@@ -46,6 +46,7 @@ from ccdata_assets.checks.kinds import TIME_SERIES_KINDS, Kind, snapshot_items
 from ccdata_assets.checks.results import Targets, emit, guarded
 from ccdata_assets.checks.scope import scope_for
 from ccdata_assets.checks.settings import CheckSettings, Thresholds, check_settings
+from ccdata_assets.checks.streamed import STREAM_JUDGED, run_figures
 from ccdata_assets.datasets.spec import SnapshotSpec, TimeSeriesSpec
 from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.resource import WarehouseResource
@@ -166,6 +167,8 @@ def _series_op(
         if _skipped_as_dry_run(context):
             return
         scope, targets = scope_for(context, spec, limits), Targets(context)
+        if {k.name for k in kinds} & STREAM_JUDGED:
+            scope = replace(scope, streamed=run_figures(context, targets, scope))
         with warehouse.get().connect() as session:
             for kind in kinds:
                 check = specs[kind.name]

@@ -6,7 +6,8 @@ flagged. Warn only: markets do jump, and a person should look."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -33,8 +34,10 @@ def scores(
     time: str,
     neighbours: int,
     active: str | None,
+    scale_by: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """`frame` plus `median` (of the neighbours) and `z` (robust deviation) for `column`."""
+    """`frame` plus `median` (of the neighbours) and `z` (robust deviation) for `column`; the
+    robust sigma is taken over `keys` and `scale_by` (a window), the median over `keys`."""
     log = pl.when(pl.col(column) > 0).then(pl.col(column).log())
     median = log.rolling_median(
         window_size=2 * neighbours + 1, center=True, min_samples=neighbours + 1
@@ -43,7 +46,7 @@ def scores(
     traded = pl.col(active).fill_null(0) > 0 if active else pl.lit(True)
     scale = (
         (pl.when(traded).then(deviation.abs()).median() * MAD_TO_SIGMA)
-        .over(keys)
+        .over([*keys, *scale_by])
         .clip(lower_bound=MIN_SIGMA)
     )
     return frame.with_columns(median.exp().alias("median"), (deviation.abs() / scale).alias("z"))
@@ -58,8 +61,15 @@ def check(session: Session, scope: Scope) -> Verdict:
     flagged: list[dict] = []
     failed: dict[str, dict] = {}
     checked = 0
+    for key, figures in scope.streamed_cells():  # judged while the run's batches streamed
+        checked += figures["rows"]
+        found = figures.get("outliers")
+        if found:
+            failed[key] = {"outliers": found["count"]}
+            flagged += found["first"]
+    rest = scope.unstreamed()
     for start, end, instruments in (
-        scope.window.chunks() if store.stored_columns(session, table) else ()
+        rest.chunks() if rest.cells and store.stored_columns(session, table) else ()
     ):
         rows = store.read_rows(
             session,
@@ -107,10 +117,17 @@ def check(session: Session, scope: Scope) -> Verdict:
         summary=summary,
         metadata={
             "window": scope.window.describe(),
+            "partitions_judged_while_streaming": scope.streamed_count(),
             "rows_checked": checked,
             "outliers": total,
             "columns": columns,
-            "first_outliers": sample(sorted(flagged, key=lambda r: r["period"]), limits.sample),
+            "first_outliers": sample(sorted(flagged, key=_period), limits.sample),
         },
         failed_cells=failed,
     )
+
+
+def _period(row: dict) -> str:
+    """The period as ISO text: streamed figures carry text, rows read back datetimes."""
+    period = row["period"]
+    return period.isoformat() if isinstance(period, datetime) else str(period)

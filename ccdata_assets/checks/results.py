@@ -47,6 +47,7 @@ class Targets:
     def __init__(self, context: dg.AssetCheckExecutionContext) -> None:
         self.context = context
         self._latest: dict[dg.AssetKey, AssetCheckEvaluationTargetMaterializationData | None] = {}
+        self._records: dict[tuple[dg.AssetKey, tuple[str, ...]], dict[str, Any]] = {}
 
     def latest(
         self, asset_key: dg.AssetKey
@@ -68,7 +69,20 @@ class Targets:
     def partitions(
         self, asset_key: dg.AssetKey, partitions: Sequence[str]
     ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
-        return latest_materializations(self.context.instance, asset_key, partitions)
+        return {
+            partition: AssetCheckEvaluationTargetMaterializationData(
+                storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+            )
+            for partition, record in self.records(asset_key, partitions).items()
+        }
+
+    def records(self, asset_key: dg.AssetKey, partitions: Sequence[str]) -> dict[str, Any]:
+        """Each partition's latest materialisation record (with its metadata), looked up once
+        per op for the same partitions."""
+        key = (asset_key, tuple(partitions))
+        if key not in self._records:
+            self._records[key] = latest_records(self.context.instance, asset_key, partitions)
+        return self._records[key]
 
 
 def emit(
@@ -131,6 +145,18 @@ def latest_materializations(
     instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
 ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
     """Each partition's latest materialisation, in two queries whatever the partition count."""
+    return {
+        partition: AssetCheckEvaluationTargetMaterializationData(
+            storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+        )
+        for partition, record in latest_records(instance, asset_key, partitions).items()
+    }
+
+
+def latest_records(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
+) -> dict[str, Any]:
+    """Each partition's latest materialisation record (`EventLogRecord`), in two queries."""
     ids = instance.event_log_storage.get_latest_storage_id_by_partition(
         asset_key, dg.DagsterEventType.ASSET_MATERIALIZATION, set(partitions)
     )
@@ -141,13 +167,7 @@ def latest_materializations(
     ).records
     by_id = {r.storage_id: r for r in records}
     return {
-        partition: AssetCheckEvaluationTargetMaterializationData(
-            storage_id=storage_id,
-            run_id=by_id[storage_id].run_id,
-            timestamp=by_id[storage_id].timestamp,
-        )
-        for partition, storage_id in ids.items()
-        if storage_id in by_id
+        partition: by_id[storage_id] for partition, storage_id in ids.items() if storage_id in by_id
     }
 
 

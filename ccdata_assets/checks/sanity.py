@@ -12,7 +12,8 @@ import polars as pl
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
-from ccdata_assets.checks.settings import Bounds
+from ccdata_assets.checks.settings import Bounds, Thresholds
+from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import InstrumentKey
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
@@ -33,10 +34,10 @@ def bounded_columns(table: TableDef, bounds: Bounds) -> dict[str, tuple[float, f
     return out
 
 
-def tests(scope: Scope) -> dict[str, pl.Expr]:
+def tests(spec: TimeSeriesSpec, table: TableDef, limits: Thresholds) -> dict[str, pl.Expr]:
     """Name -> expression that is true where a row is fine (nulls count as fine)."""
-    named = {rule.name: rule.expr().fill_null(True) for rule in scope.spec.rules}
-    for column, (low, high) in bounded_columns(scope.table, scope.limits.bounds).items():
+    named = {rule.name: rule.expr().fill_null(True) for rule in spec.rules}
+    for column, (low, high) in bounded_columns(table, limits.bounds).items():
         named[f"{column}_within_bounds"] = pl.col(column).is_between(low, high).fill_null(True)
     return named
 
@@ -48,14 +49,25 @@ def needed_columns(table: TableDef, named: dict[str, pl.Expr]) -> list[str]:
 
 def check(session: Session, scope: Scope) -> Verdict:
     spec, table, window = scope.spec, scope.table, scope.window
-    named = tests(scope)
+    named = tests(spec, table, scope.limits)
     columns = needed_columns(table, named)
     m, i, t = (*spec.instrument_columns, spec.time_column)
     counts = dict.fromkeys(named, 0)
     bad_rows: list[dict] = []
     failed: dict[str, dict] = {}
     checked = 0
-    for start, end, instruments in window.chunks() if store.stored_columns(session, table) else ():
+    for key, figures in scope.streamed_cells():  # judged while the run's batches streamed
+        checked += figures["rows"]
+        broken = figures.get("broken")
+        if broken:
+            for name, n in broken["by_rule"].items():
+                counts[name] = counts.get(name, 0) + n
+            failed[key] = {"rows": broken["rows"], "rules": sorted(broken["by_rule"])}
+            bad_rows += broken["first"][: max(scope.limits.sample - len(bad_rows), 0)]
+    rest = scope.unstreamed()
+    for start, end, instruments in (
+        rest.chunks() if rest.cells and store.stored_columns(session, table) else ()
+    ):
         rows = store.read_rows(
             session,
             table,
@@ -105,6 +117,7 @@ def check(session: Session, scope: Scope) -> Verdict:
         summary=summary,
         metadata={
             "window": window.describe(),
+            "partitions_judged_while_streaming": scope.streamed_count(),
             "rows_checked": checked,
             "rows_broken": broken_total,
             "broken_by_rule": by_rule,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import dagster as dg
 
@@ -24,6 +26,22 @@ class Scope:
     window: CheckWindow
     now: datetime  # the platform clock (aware, UTC)
     until: datetime  # periods closed by then are expected (see `scope_for`)
+    # partition key -> the figures this run's asset computed while streaming (`streamed.py`)
+    streamed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def streamed_cells(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(key, figures) of the window's partitions judged from streamed figures, in order."""
+        for c in self.window.cells:
+            if c.key in self.streamed:
+                yield c.key, self.streamed[c.key]
+
+    def streamed_count(self) -> int:
+        """How many of the window's partitions come with streamed figures."""
+        return sum(1 for _ in self.streamed_cells())
+
+    def unstreamed(self) -> CheckWindow:
+        """The window's partitions without streamed figures: read from the table."""
+        return self.window.without(self.streamed)
 
 
 def scope_for(

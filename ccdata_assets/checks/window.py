@@ -9,7 +9,7 @@ now in the universe.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -62,6 +62,9 @@ class CheckWindow:
             (start, end, sorted(instruments, key=lambda i: i.key))
             for (start, end), instruments in sorted(by_window.items())
         ]
+
+    def without(self, keys: Container[str]) -> CheckWindow:
+        return CheckWindow(tuple(c for c in self.cells if c.key not in keys), self.recent)
 
     def cell_key(self, start: datetime, market: str, instrument: str) -> str:
         return multi_key(start.date(), InstrumentKey(market, instrument).key)

@@ -12,9 +12,11 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from ccdata_assets.assets.timeseries import SCHEDULE_TAG
 from ccdata_assets.checks.gaps import missing_periods, settle_for
 from ccdata_assets.datasets.catalog import (
     FUNDING_UNIVERSE,
+    FUTURES_UNIVERSE,
     OPEN_INTEREST_UNIVERSE,
     SNAPSHOTS,
     TIME_SERIES,
@@ -139,6 +141,14 @@ def test_clean_simulator_data_passes_every_check(platform) -> None:
     # BTC-USD and ETH-USD trade on coinbase and kraken; the busier venue's hours are compared.
     assert meta(checks["index_consistency"])["periods_compared"] == 2 * HOURS_SO_FAR
     assert meta(checks["row_sanity"])["rows_checked"] == stored.height
+    # The run's checks judged its partitions from the figures its batches gave on their way to
+    # the warehouse; the sweep reads the same rows back from the table and finds the same.
+    for name in ("row_sanity", "outliers", "missing_periods"):
+        assert meta(checks[name])["partitions_judged_while_streaming"] == len(spot)
+    swept = run_checks(platform, "spot_ohlcv_1h", "row_sanity", "outliers")
+    for again in swept.get_asset_check_evaluations():
+        assert again.passed and meta(again)["partitions_judged_while_streaming"] == 0
+        assert meta(again)["rows_checked"] == stored.height
     # A venue that prints 10 % above the index for one hour (high lifted too: still a valid candle).
     execute(
         platform,
@@ -234,6 +244,12 @@ def test_simulator_faults_fail_gaps_outliers_fields_and_quarantine_until_repaire
     platform.monkeypatch.delenv("CCDATA_MINUTE_HISTORY_DAYS")
 
     assert meta(checks["outliers"])["outliers"] == spiked > 0
+    assert meta(checks["outliers"])["partitions_judged_while_streaming"] == len(pair)
+    # Read back from the table by the sweep, the same candles are outliers.
+    [swept] = run_checks(platform, "spot_ohlcv_1m", "outliers").get_asset_check_evaluations()
+    assert meta(swept)["partitions_judged_while_streaming"] == 0
+    assert meta(swept)["outliers"] == spiked
+    assert meta(swept)["first_outliers"] == meta(checks["outliers"])["first_outliers"]
     assert checks["row_sanity"].passed  # spiked candles are valid candles
     assert meta(checks["unexpected_api_fields"])["unexpected_fields"] == ["NEW_METRIC"]
     materialised = result.get_asset_materialization_events()[0].materialization.metadata
@@ -271,6 +287,7 @@ def test_legacy_writer_breaks_row_sanity_uniqueness_and_schema(platform) -> None
     [sanity] = [e for e in result.get_asset_check_evaluations() if e.check_name == "row_sanity"]
     assert not sanity.passed and sanity.severity.name == "ERROR"
     broken = meta(sanity)
+    assert broken["partitions_judged_while_streaming"] == 0  # the sweep reads the table
     assert broken["rows_broken"] == 1 and broken["broken_by_rule"]["high_not_below_low"] == 1
     assert broken["first_broken"][0]["instrument"] == pair[0]
     assert broken["first_broken"][0]["period"] == "2026-06-03T00:00:00"
@@ -387,3 +404,38 @@ def test_funding_rates_and_open_interest_within_plausible_bounds(platform) -> No
         },
         "futures_open_interest_1h": {"close_oi_quote_within_bounds": 1},
     }
+
+
+def test_a_schedule_tick_judges_its_new_candles_against_the_stored_window(platform) -> None:
+    """A month of clean hours, then a tick three hours later from a simulator that spikes about
+    every other hour: the tick's checks judge the six new candles from the figures streamed with
+    them, give each new close its stored neighbours and the month's spread, and count the
+    month's periods in the table (the tick wrote only its newest)."""
+    platform.sense(FUTURES_UNIVERSE.partitions_name)
+    pair = platform.active(FUTURES_UNIVERSE)[:2]
+    assert platform.run("futures_ohlcv_1h_job", range_tags(JUNE, JUNE, pair)).success
+    tick_tags = {**range_tags(JUNE, JUNE, pair), SCHEDULE_TAG: "futures_ohlcv_1h_schedule"}
+    platform.reload(CCDATA_NOW="2026-06-15T15:30:00")  # 12:00, 13:00 and 14:00 have closed
+    try:
+        with faulty_api(platform, FaultConfig(spike_every=2)):
+            tick = platform.run("futures_ohlcv_1h_job", tick_tags)
+    finally:
+        platform.reload(CCDATA_NOW=NOW)
+    checks = evaluations(tick, "futures_ohlcv_1h")
+    assert tick.success
+    new = platform.table("cc_futures_ohlcv_1h").filter(
+        pl.col("datetime") >= datetime(2026, 6, 15, 12)
+    )
+    assert new.height == 6
+    spiked = sum(
+        bucket_hit("spike", f"{r['market']}:{r['instrument']}", 3600, int(r["datetime"].replace(tzinfo=UTC).timestamp()), 2)
+        for r in new.iter_rows(named=True)
+    )  # fmt: skip
+    assert 0 < spiked < 6
+    outliers = meta(checks["outliers"])
+    assert outliers["partitions_judged_while_streaming"] == len(pair)
+    assert outliers["rows_checked"] == 6 and outliers["outliers"] == spiked
+    assert meta(checks["row_sanity"])["rows_checked"] == 6 and checks["row_sanity"].passed
+    gaps = meta(checks["missing_periods"])
+    assert checks["missing_periods"].passed
+    assert gaps["periods_expected"] == (14 * 24 + 15) * len(pair)

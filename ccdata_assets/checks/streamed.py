@@ -1,0 +1,322 @@
+"""Check figures computed from a run's batches while they stream to the warehouse.
+
+Reading every written row back after a backfill cost about as much as writing it. So the
+time-series asset passes its batches through `StreamedChecks` on their way to the IO manager,
+which keeps, per batch, the rows that break a row rule or bound and, per instrument, only the
+time, outlier and activity columns. Once the stream is written, it works out per partition:
+rows checked and broken (by rule, with samples), the periods written as contiguous ranges and
+how many the API filled, duplicate periods within the run, and outliers. For outliers, the
+neighbours just outside what the run wrote are read from the table (a few rows per instrument
+at each end, or the rest of the window for a schedule tick that wrote its newest periods).
+
+The figures travel to the check step in each partition's materialisation metadata (`SUMMARY_KEY`):
+a check step is a step of its own, possibly in another process. A check that finds figures from
+its own run, made with its own thresholds (`fingerprint`), judges the partition from them;
+anything else (the daily sweep, "Execute checks", figures made with other thresholds) is read
+from the table as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from ccdata_assets.checks import outliers, sanity, store
+from ccdata_assets.checks.gaps import activity_column
+from ccdata_assets.checks.results import Targets
+from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.settings import Thresholds, check_settings
+from ccdata_assets.checks.window import Cell, cells_for_keys
+from ccdata_assets.datasets.spec import TimeSeriesSpec
+from ccdata_assets.partitions import InstrumentKey
+from ccdata_assets.warehouse.batches import Batch
+from ccdata_assets.warehouse.warehouse import Warehouse
+
+SUMMARY_KEY = "ccdata/checks"  # partition metadata: this run's check figures of the partition
+STREAM_JUDGED = frozenset({"row_sanity", "outliers", "missing_periods"})  # what uses the figures
+_WINDOW, _WRITTEN = "_window", "_written"
+
+
+def fingerprint(spec: TimeSeriesSpec, limits: Thresholds) -> str:
+    """What the figures depend on besides the rows; a check judged by other thresholds ignores
+    figures made with these."""
+    named = sanity.tests(spec, spec.table, limits)
+    parts = (
+        sorted(named),
+        sorted((k, str(v)) for k, v in sanity.bounded_columns(spec.table, limits.bounds).items()),
+        outliers.outlier_columns(spec.table, limits.outlier_columns),
+        limits.outlier_sigmas,
+        limits.outlier_neighbours,
+        limits.sample,
+    )
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:12]
+
+
+class StreamedChecks:
+    """Figures of each partition of a run (`partition_keys`), fed batch by batch (`watch`)."""
+
+    def __init__(
+        self,
+        spec: TimeSeriesSpec,
+        partition_keys: Sequence[str],
+        limits: Thresholds | None = None,
+    ) -> None:
+        self.spec = spec
+        self.limits = limits or check_settings().for_time_series(spec)
+        self.cells: dict[tuple[str, str, datetime], Cell] = {
+            (c.instrument.market, c.instrument.instrument, c.start): c
+            for c in cells_for_keys(spec, partition_keys)
+        }
+        self.rules = sanity.tests(spec, spec.table, self.limits)
+        self.columns = outliers.outlier_columns(spec.table, self.limits.outlier_columns)
+        self.active = activity_column(spec.table)
+        self._granularity = "1mo" if spec.interval.partition == "monthly" else "1d"
+        self._series: dict[tuple[str, str], list[pl.DataFrame]] = defaultdict(list)
+        self._rows: Counter[tuple[str, str, datetime]] = Counter()
+        self._broken: list[pl.DataFrame] = []
+        self.seconds = 0.0  # spent on the figures in the asset's step: part of the checks' cost
+
+    def watch(self, batches: Iterable[Batch]) -> Iterator[Batch]:
+        """The batches, unchanged; each is counted once the consumer has taken it."""
+        for batch in batches:
+            yield batch
+            started = time.perf_counter()
+            self.add(batch.rows)
+            self.seconds += time.perf_counter() - started
+
+    def add(self, rows: pl.DataFrame) -> None:
+        if rows.is_empty():
+            return
+        t, (m, i) = self.spec.time_column, self.spec.instrument_columns
+        rows = rows.with_columns(pl.col(t).dt.truncate(self._granularity).alias(_WINDOW))
+        for market, instrument, window, n in rows.group_by(m, i, _WINDOW).len().iter_rows():
+            self._rows[(market, instrument, window)] += n
+        flags = rows.select(
+            t, m, i, _WINDOW, *((~expr).alias(name) for name, expr in self.rules.items())
+        )
+        bad = flags.filter(pl.any_horizontal(list(self.rules))) if self.rules else flags.clear()
+        if bad.height:
+            self._broken.append(bad)
+        kept = [t, *self.columns, *([self.active] if self.active else [])]
+        for (market, instrument), part in rows.partition_by(m, i, as_dict=True).items():
+            self._series[(str(market), str(instrument))].append(part.select(kept))
+
+    def figures(self, warehouse: Warehouse | None) -> dict[str, dict[str, Any]]:
+        """Partition key -> its figures (`SUMMARY_KEY`), once every batch is written; the
+        warehouse gives the outliers their neighbours outside what the run wrote."""
+        started = time.perf_counter()
+        try:
+            return self._figures(warehouse)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _figures(self, warehouse: Warehouse | None) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        mark = fingerprint(self.spec, self.limits)
+        for (market, instrument, window), cell in self.cells.items():
+            out[cell.key] = {
+                "fingerprint": mark,
+                "rows": self._rows.get((market, instrument, window), 0),
+            }
+        self._add_broken(out)
+        series = {key: self._series_frame(key) for key in self._series}
+        self._add_periods(out, series)
+        if self.columns:
+            context = self._context(warehouse, series) if warehouse else {}
+            self._add_outliers(out, series, context)
+        return out
+
+    def _cell(self, market: str, instrument: str, window: datetime) -> Cell | None:
+        return self.cells.get((market, instrument, window))
+
+    def _add_broken(self, out: dict[str, dict[str, Any]]) -> None:
+        if not self._broken:
+            return
+        t, (m, i) = self.spec.time_column, self.spec.instrument_columns
+        bad = pl.concat(self._broken).sort(m, i, t)
+        names = list(self.rules)
+        for (market, instrument, window), part in bad.group_by(m, i, _WINDOW, maintain_order=True):
+            cell = self._cell(str(market), str(instrument), window)
+            if cell is None:
+                continue
+            counts = {n: int(part.get_column(n).sum()) for n in names}
+            samples = [
+                {
+                    "period": r[t].isoformat(),
+                    "instrument": cell.instrument.key,
+                    "broken": [n for n in names if r[n]],
+                }
+                for r in part.head(self.limits.sample).iter_rows(named=True)
+            ]
+            out[cell.key]["broken"] = {
+                "rows": part.height,
+                "by_rule": {n: c for n, c in counts.items() if c},
+                "first": samples,
+            }
+
+    def _series_frame(self, key: tuple[str, str]) -> pl.DataFrame:
+        """One instrument's written rows, one per period (the last written wins, as in the
+        upsert), sorted, with the duplicates counted."""
+        t = self.spec.time_column
+        frame = pl.concat(self._series[key])
+        unique = frame.unique(t, keep="last").sort(t)
+        return unique.with_columns(
+            pl.col(t).dt.truncate(self._granularity).alias(_WINDOW),
+            pl.lit(frame.height - unique.height).alias("_duplicates"),
+        )
+
+    def _add_periods(
+        self, out: dict[str, dict[str, Any]], series: Mapping[tuple[str, str], pl.DataFrame]
+    ) -> None:
+        """Written periods of each partition as contiguous ranges, API-filled ones counted."""
+        t, unit = self.spec.time_column, self.spec.interval.seconds
+        filled = (
+            (pl.col(self.active).is_null() | (pl.col(self.active) == 0)).sum()
+            if self.active
+            else pl.lit(0)
+        )
+        for (market, instrument), frame in series.items():
+            duplicates = int(frame.get_column("_duplicates")[0])
+            step = pl.col(t).diff().dt.total_seconds().fill_null(unit) != unit
+            per_window = frame.with_columns(step.cum_sum().over(_WINDOW).alias("_run"))
+            for window, part in per_window.group_by(_WINDOW):
+                cell = self._cell(market, instrument, window[0])
+                if cell is None:
+                    continue
+                ranges = (
+                    part.group_by("_run")
+                    .agg(pl.col(t).min().alias("a"), pl.col(t).max().alias("b"))
+                    .sort("a")
+                )
+                out[cell.key].update(
+                    periods=[
+                        [a.isoformat(sep=" "), b.isoformat(sep=" ")]
+                        for _, a, b in ranges.iter_rows()
+                    ],
+                    filled=int(part.select(filled).item()),
+                    duplicate_periods_in_run=duplicates,
+                )
+
+    def _context(
+        self, warehouse: Warehouse, series: Mapping[tuple[str, str], pl.DataFrame]
+    ) -> dict[tuple[str, str], pl.DataFrame]:
+        """Stored rows within the neighbourhood of the run's partitions that the run did not
+        write: before its first and after its last written period, per instrument. Instruments
+        with the same such spans (a schedule tick's) are read in one query."""
+        t, (m, i) = self.spec.time_column, self.spec.instrument_columns
+        unit = timedelta(seconds=self.spec.interval.seconds)
+        margin = unit * self.limits.outlier_neighbours
+        spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+        for (market, instrument, _), cell in self.cells.items():
+            lo, hi = spans.get((market, instrument), (cell.start, cell.end))
+            spans[(market, instrument)] = (min(lo, cell.start), max(hi, cell.end))
+        reads: dict[tuple[datetime, datetime], list[InstrumentKey]] = defaultdict(list)
+        for key, frame in series.items():
+            if key in spans:
+                start, end = spans[key]
+                first, last = frame.get_column(t).min(), frame.get_column(t).max()
+                for lo, hi in ((start - margin, first), (last + unit, end + margin)):
+                    if lo < hi:
+                        reads[(lo, hi)].append(InstrumentKey(*key))
+        columns = [*self.columns, *([self.active] if self.active else [])]
+        parts: dict[tuple[str, str], list[pl.DataFrame]] = defaultdict(list)
+        with warehouse.connect(read_only=True) as session:
+            if not reads or not store.stored_columns(session, self.spec.table):
+                return {}
+            for (lo, hi), instruments in reads.items():
+                rows = store.read_rows(
+                    session,
+                    self.spec.table,
+                    columns=columns,
+                    time_column=t,
+                    instrument_columns=self.spec.instrument_columns,
+                    start=lo,
+                    end=hi,
+                    instruments=instruments,
+                )
+                for (market, instrument), part in rows.partition_by(m, i, as_dict=True).items():
+                    parts[(str(market), str(instrument))].append(part.select(t, *columns))
+        return {key: pl.concat(frames) for key, frames in parts.items()}
+
+    def _add_outliers(
+        self,
+        out: dict[str, dict[str, Any]],
+        series: Mapping[tuple[str, str], pl.DataFrame],
+        context: Mapping[tuple[str, str], pl.DataFrame],
+    ) -> None:
+        t, limits = self.spec.time_column, self.limits
+        for key, frame in series.items():
+            written = frame.select(t, *self.columns, *([self.active] if self.active else []))
+            rows = pl.concat(
+                [
+                    written.with_columns(pl.lit(True).alias(_WRITTEN)),
+                    *(
+                        part.cast(written.schema).with_columns(pl.lit(False).alias(_WRITTEN))
+                        for part in [context.get(key)]
+                        if part is not None and part.height
+                    ),
+                ]
+            ).sort(t)
+            rows = rows.with_columns(
+                pl.col(t).dt.truncate(self._granularity).alias(_WINDOW), pl.lit(0).alias("_series")
+            )
+            hits: list[pl.DataFrame] = []
+            for column in self.columns:
+                scored = outliers.scores(
+                    rows, column, ["_series"], t, limits.outlier_neighbours, self.active, [_WINDOW]
+                )
+                hits.append(
+                    scored.filter(pl.col(_WRITTEN) & (pl.col("z") > limits.outlier_sigmas)).select(
+                        pl.col(t).alias("period"),
+                        pl.col(_WINDOW),
+                        pl.lit(column).alias("column"),
+                        pl.col(column).cast(pl.Float64).alias("value"),
+                        pl.col("median").alias("neighbour_median"),
+                        pl.col("z").round(1),
+                    )
+                )
+            found = pl.concat(hits).sort("period")
+            for window, part in found.group_by(_WINDOW, maintain_order=True):
+                cell = self._cell(*key, window[0])
+                if cell is None:
+                    continue
+                out[cell.key]["outliers"] = {
+                    "count": part.height,
+                    "first": [
+                        {
+                            "period": r["period"].isoformat(),
+                            "instrument": cell.instrument.key,
+                            "column": r["column"],
+                            "value": r["value"],
+                            "neighbour_median": r["neighbour_median"],
+                            "z": r["z"],
+                        }
+                        for r in part.head(limits.sample).iter_rows(named=True)
+                    ],
+                }
+
+
+def run_figures(
+    context: dg.AssetCheckExecutionContext, targets: Targets, scope: Scope
+) -> dict[str, Mapping[str, Any]]:
+    """Partition key -> the figures the asset streamed for it in this run, with the thresholds
+    of `scope` (none outside an asset run: the sweep reads the table)."""
+    if scope.window.recent:
+        return {}
+    mark = fingerprint(scope.spec, scope.limits)
+    keys = [c.key for c in scope.window.cells]
+    out: dict[str, Mapping[str, Any]] = {}
+    for partition, record in targets.records(dg.AssetKey(scope.spec.name), keys).items():
+        if record.run_id != context.run.run_id:
+            continue
+        value = getattr(record.asset_materialization.metadata.get(SUMMARY_KEY), "value", None)
+        if isinstance(value, Mapping) and value.get("fingerprint") == mark:
+            out[partition] = value
+    return out
