@@ -3,18 +3,24 @@
 more than the tolerance is worth a look (bad prints, a wrong instrument mapping), not a failure.
 
 The busiest exchange of a pair is the one with the most quote volume in the checked window; the
-comparison needs the index data set the catalog links to the spot data set (`spec.index`).
+comparison needs the index data set the catalog links to the spot data set (`spec.index`). Both
+are done in SQL (a GROUP BY for the volumes, a join counting the compared closes and returning
+the ones off), so no spot row is read back.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
 
 import polars as pl
 
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
 from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.settings import Thresholds
 from ccdata_assets.datasets.spec import TimeSeriesSpec
-from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
+from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT, InstrumentKey
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
 
@@ -36,52 +42,14 @@ def check(session: Session, scope: Scope) -> Verdict:
     spec, table, limits = scope.spec, scope.table, scope.limits
     index = index_table(spec)
     assert index is not None
-    t, (m, i) = spec.time_column, spec.instrument_columns
     compared, off = 0, []
     present = store.stored_columns(session, table) and store.stored_columns(session, index)
     for start, end, instruments in scope.window.chunks() if present else ():
-        spot = store.read_rows(
-            session,
-            table,
-            columns=SPOT_COLUMNS,
-            time_column=t,
-            instrument_columns=spec.instrument_columns,
-            start=start,
-            end=end,
-            instruments=instruments,
-        )
-        busiest = (
-            spot.group_by("base", "quote", m)
-            .agg(pl.col("quote_volume").sum().alias("volume"))
-            .sort("volume", descending=True)
-            .unique(["base", "quote"], keep="first")
-            .select("base", "quote", m)
-        )
-        reference = _index_rows(session, index, limits.index_market, start, end)
-        joined = (
-            spot.join(busiest, on=["base", "quote", m], how="semi")
-            .join(
-                reference,
-                left_on=[t, "base", "quote"],
-                right_on=["datetime", "asset", "quote"],
-                how="inner",
-            )
-            .with_columns((pl.col("close") / pl.col("index_close") - 1).abs().alias("deviation"))
-            .filter(pl.col("deviation").is_not_null())
-        )
-        compared += joined.height
-        off += (
-            joined.filter(pl.col("deviation") > limits.index_tolerance)
-            .sort(t)
-            .select(
-                pl.col(t).alias("period"),
-                pl.format(INSTRUMENT_KEY_FORMAT, m, i).alias("instrument"),
-                "close",
-                "index_close",
-                pl.col("deviation").round(6),
-            )
-            .to_dicts()
-        )
+        busiest = _busiest(session, spec, start, end, instruments)
+        if busiest:
+            count, found = _compare(session, spec, index, limits, start, end, busiest)
+            compared += count
+            off += found
     tolerance = f"{limits.index_tolerance:.2%}"
     if not compared:
         summary = (
@@ -113,27 +81,95 @@ def check(session: Session, scope: Scope) -> Verdict:
     )
 
 
-def _index_rows(session: Session, index: TableDef, market: str, start, end) -> pl.DataFrame:
-    """Index closes of one family (market) in the window: datetime, asset, quote, index_close."""
-    q = lambda c: store.quote(session, index, c)  # noqa: E731
+def _busiest(
+    session: Session,
+    spec: TimeSeriesSpec,
+    start: datetime,
+    end: datetime,
+    instruments: Sequence[InstrumentKey],
+) -> list[tuple[str, str, str]]:
+    """(base, quote, market) of the exchange with the most quote volume of each pair among
+    `instruments` in [start, end): one GROUP BY, a row per instrument."""
+    table, t, (m, i) = spec.table, spec.time_column, spec.instrument_columns
+    q = lambda c: store.quote(session, table, c)  # noqa: E731
+    where, params = store.instrument_condition(session, table, spec.instrument_columns, instruments)
     rows = session.query(
-        f"SELECT {q('datetime')}, {q('asset')}, {q('quote')}, {q('close')} "
-        f"FROM {session.dialect.quote(index.name)} "
-        f"WHERE {q('market')} = %s AND {q('datetime')} >= %s AND {q('datetime')} < %s",
-        [market, store.time_param(session, start), store.time_param(session, end)],
+        f"SELECT {q('base')}, {q('quote')}, {q(m)}, {q(i)}, COALESCE(SUM({q('quote_volume')}), 0) "
+        f"FROM {session.dialect.quote(table.name)} WHERE {q(t)} >= %s AND {q(t)} < %s AND {where} "
+        f"GROUP BY {q('base')}, {q('quote')}, {q(m)}, {q(i)}",
+        [store.time_param(session, start), store.time_param(session, end), *params],
     )
+    wanted = {(k.market, k.instrument) for k in instruments}
+    volume: dict[tuple[str, str, str], float] = {}
+    for base, quote_, market, instrument, total in rows.rows():
+        if (market, instrument) in wanted and base is not None and quote_ is not None:
+            key = (base, quote_, market)
+            volume[key] = volume.get(key, 0.0) + float(total)
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for (base, quote_, market), total in volume.items():
+        if (base, quote_) not in best or total > best[(base, quote_)][0]:
+            best[(base, quote_)] = (total, market)
+    return [(base, quote_, market) for (base, quote_), (_, market) in sorted(best.items())]
+
+
+def _compare(
+    session: Session,
+    spec: TimeSeriesSpec,
+    index: TableDef,
+    limits: Thresholds,
+    start: datetime,
+    end: datetime,
+    busiest: Sequence[tuple[str, str, str]],
+) -> tuple[int, list[dict]]:
+    """How many busiest-exchange closes have an index close for the same period, and those
+    off by more than the tolerance (as sample rows), joined in SQL: only those travel."""
+    table, t, (m, i) = spec.table, spec.time_column, spec.instrument_columns
+    s = lambda c: "s." + store.quote(session, table, c)  # noqa: E731
+    x = lambda c: "x." + store.quote(session, index, c)  # noqa: E731
+    pairs = " OR ".join(
+        f"({s(m)} = %s AND {s('base')} = %s AND {s('quote')} = %s)" for _ in busiest
+    )
+    joined = (
+        f"FROM {session.dialect.quote(table.name)} s JOIN {session.dialect.quote(index.name)} x "
+        f"ON {x('datetime')} = {s(t)} AND {x('asset')} = {s('base')} AND {x('quote')} = {s('quote')} "
+        f"WHERE {x('market')} = %s AND {s(t)} >= %s AND {s(t)} < %s AND ({pairs}) "
+        f"AND {s('close')} IS NOT NULL AND {x('close')} IS NOT NULL AND {x('close')} <> 0"
+    )
+    params = [
+        limits.index_market,
+        store.time_param(session, start),
+        store.time_param(session, end),
+        *(v for base, quote_, market in busiest for v in (market, base, quote_)),
+    ]
+    count = session.query(f"SELECT COUNT(*) {joined}", params)
+    deviation = f"ABS({s('close')} / {x('close')} - 1)"
+    rows = session.query(
+        f"SELECT {s(t)} AS c0, {s(m)} AS c1, {s(i)} AS c2, {s('close')} AS c3, "
+        f"{x('close')} AS c4 {joined} AND {deviation} > %s",
+        [*params, limits.index_tolerance],
+    )
+    if rows.is_empty():
+        return int(count.item()), []
     frame = rows.rename(
-        dict(zip(rows.columns, ["datetime", "asset", "quote", "index_close"], strict=True))
+        dict(zip(rows.columns, ["period", m, i, "close", "index_close"], strict=True))
     )
-    if frame.is_empty():
-        return pl.DataFrame(
-            schema={
-                "datetime": pl.Datetime("us"),
-                "asset": pl.String,
-                "quote": pl.String,
-                "index_close": pl.Float64,
-            }
+    off = (
+        frame.with_columns(
+            store.as_datetime(frame["period"]),
+            pl.col("close").cast(pl.Float64),
+            pl.col("index_close").cast(pl.Float64),
         )
-    return frame.with_columns(
-        store.as_datetime(frame["datetime"]), pl.col("index_close").cast(pl.Float64)
+        .with_columns(
+            (pl.col("close") / pl.col("index_close") - 1).abs().round(6).alias("deviation")
+        )
+        .sort("period")
+        .select(
+            "period",
+            pl.format(INSTRUMENT_KEY_FORMAT, m, i).alias("instrument"),
+            "close",
+            "index_close",
+            "deviation",
+        )
+        .to_dicts()
     )
+    return int(count.item()), off
