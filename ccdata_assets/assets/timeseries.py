@@ -29,7 +29,12 @@ from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.partition_figures import PartitionTally
 from ccdata_assets.assets.planning import Span, after_stored, plan
 from ccdata_assets.assets.streaming import Emit, iterate_async
-from ccdata_assets.checks.streamed import SUMMARY_KEY, StreamedChecks
+from ccdata_assets.checks.streamed import (
+    RUN_SUMMARY_KEY,
+    SUMMARY_KEY,
+    StreamedChecks,
+    run_totals,
+)
 from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
@@ -139,8 +144,8 @@ def build_time_series_asset(
         def metadata() -> dict[str, Any]:
             """The run's figures (on every partition); called once the stream is consumed, which
             is also when each partition's own figures are known and given to it."""
+            judged = {} if dry_run else checks.figures(warehouse.get())
             if not dry_run:
-                judged = checks.figures(warehouse.get())
                 for key, figures in tally.figures.items():
                     context.add_asset_metadata(
                         {**figures.as_metadata(), SUMMARY_KEY: dg.MetadataValue.json(judged[key])},
@@ -157,6 +162,15 @@ def build_time_series_asset(
                 "as_of": now.isoformat(timespec="seconds"),
                 "api_fields_not_stored": sorted(progress.unmapped_fields),
                 "check_figures_seconds_in_run": round(checks.seconds, 3),
+                **(
+                    {
+                        RUN_SUMMARY_KEY: dg.MetadataValue.json(
+                            run_totals(judged, checks.limits.sample)
+                        )
+                    }
+                    if not dry_run
+                    else {}
+                ),
             }
 
         batches = iterate_async(produce)

@@ -33,7 +33,7 @@ sweep job). The UI shows the checks as not executed in such a run.
 # (context type, resources) at definition time and needs them as real objects.
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -167,8 +167,10 @@ def _series_op(
         if _skipped_as_dry_run(context):
             return
         scope, targets = scope_for(context, spec, limits), Targets(context)
-        if {k.name for k in kinds} & STREAM_JUDGED:
-            scope = replace(scope, streamed=run_figures(context, targets, scope))
+        names = {k.name for k in kinds}
+        if names & STREAM_JUDGED:  # a partitioned op reports per partition: it needs each's
+            per_partition = partitions_def is not None or "missing_periods" in names
+            scope = run_figures(context, targets, scope, per_partition)
         with warehouse.get().connect() as session:
             for kind in kinds:
                 check = specs[kind.name]

@@ -14,7 +14,7 @@ import polars as pl
 from ccdata_assets.checks import store
 from ccdata_assets.checks.gaps import activity_column
 from ccdata_assets.checks.results import Verdict, sample
-from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.scope import RUN_KEY, Scope
 from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.warehouse import Session
@@ -123,7 +123,7 @@ def check(session: Session, scope: Scope) -> Verdict:
             "columns": columns,
             "first_outliers": sample(sorted(flagged, key=_period), limits.sample),
         },
-        failed_cells=failed,
+        failed_cells={k: v for k, v in failed.items() if k != RUN_KEY},
     )
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from ccdata_assets.checks import store
 from ccdata_assets.checks.results import Verdict, sample
-from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.scope import RUN_KEY, Scope
 from ccdata_assets.checks.settings import Bounds, Thresholds
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import InstrumentKey
@@ -125,6 +125,8 @@ def check(session: Session, scope: Scope) -> Verdict:
             "first_broken": sample(bad_rows, scope.limits.sample),
         },
         failed_cells={
-            k: {"rows": v["rows"], "rules": sorted(v["rules"])} for k, v in failed.items()
+            k: {"rows": v["rows"], "rules": sorted(v["rules"])}
+            for k, v in failed.items()
+            if k != RUN_KEY  # the run's totals: no partition of their own
         },
     )

@@ -16,6 +16,7 @@ from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.warehouse.ddl import TableDef
 
 AS_OF_KEY = "as_of"  # the asset's clock reading, in its materialisation metadata
+RUN_KEY = "*"  # `Scope.streamed` key of the run's totals (no partition key has this form)
 
 
 @dataclass(frozen=True)
@@ -26,22 +27,26 @@ class Scope:
     window: CheckWindow
     now: datetime  # the platform clock (aware, UTC)
     until: datetime  # periods closed by then are expected (see `scope_for`)
-    # partition key -> the figures this run's asset computed while streaming (`streamed.py`)
+    # Figures this run's asset computed while streaming (`streamed.py`): by partition key, or
+    # the run's totals under RUN_KEY; `covered` are the window's partitions they account for.
     streamed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    covered: frozenset[str] = frozenset()
 
     def streamed_cells(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """(key, figures) of the window's partitions judged from streamed figures, in order."""
+        """(key, figures): the run's totals, or each covered partition's, in window order."""
+        if RUN_KEY in self.streamed:
+            yield RUN_KEY, self.streamed[RUN_KEY]
         for c in self.window.cells:
             if c.key in self.streamed:
                 yield c.key, self.streamed[c.key]
 
     def streamed_count(self) -> int:
-        """How many of the window's partitions come with streamed figures."""
-        return sum(1 for _ in self.streamed_cells())
+        """How many of the window's partitions were judged from streamed figures."""
+        return len(self.covered)
 
     def unstreamed(self) -> CheckWindow:
         """The window's partitions without streamed figures: read from the table."""
-        return self.window.without(self.streamed)
+        return self.window.without(self.covered)
 
 
 def scope_for(

@@ -22,6 +22,7 @@ import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +32,7 @@ import polars as pl
 from ccdata_assets.checks import outliers, sanity, store
 from ccdata_assets.checks.gaps import activity_column
 from ccdata_assets.checks.results import Targets
-from ccdata_assets.checks.scope import Scope
+from ccdata_assets.checks.scope import RUN_KEY, Scope
 from ccdata_assets.checks.settings import Thresholds, check_settings
 from ccdata_assets.checks.window import Cell, cells_for_keys
 from ccdata_assets.datasets.spec import TimeSeriesSpec
@@ -40,6 +41,7 @@ from ccdata_assets.warehouse.batches import Batch
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 SUMMARY_KEY = "ccdata/checks"  # partition metadata: this run's check figures of the partition
+RUN_SUMMARY_KEY = "ccdata/checks_in_run"  # and the run's totals (`run_totals`)
 STREAM_JUDGED = frozenset({"row_sanity", "outliers", "missing_periods"})  # what uses the figures
 _WINDOW, _WRITTEN = "_window", "_written"
 
@@ -79,7 +81,6 @@ class StreamedChecks:
         self.active = activity_column(spec.table)
         self._granularity = "1mo" if spec.interval.partition == "monthly" else "1d"
         self._series: dict[tuple[str, str], list[pl.DataFrame]] = defaultdict(list)
-        self._rows: Counter[tuple[str, str, datetime]] = Counter()
         self._broken: list[pl.DataFrame] = []
         self.seconds = 0.0  # spent on the figures in the asset's step: part of the checks' cost
 
@@ -95,18 +96,25 @@ class StreamedChecks:
         if rows.is_empty():
             return
         t, (m, i) = self.spec.time_column, self.spec.instrument_columns
-        rows = rows.with_columns(pl.col(t).dt.truncate(self._granularity).alias(_WINDOW))
-        for market, instrument, window, n in rows.group_by(m, i, _WINDOW).len().iter_rows():
-            self._rows[(market, instrument, window)] += n
-        flags = rows.select(
-            t, m, i, _WINDOW, *((~expr).alias(name) for name, expr in self.rules.items())
-        )
-        bad = flags.filter(pl.any_horizontal(list(self.rules))) if self.rules else flags.clear()
-        if bad.height:
-            self._broken.append(bad)
-        kept = [t, *self.columns, *([self.active] if self.active else [])]
+        if self.rules:
+            bad = rows.filter(~pl.all_horizontal(list(self.rules.values())))
+            if bad.height:  # rare: parsing quarantines what breaks a rule, bounds aside
+                self._broken.append(
+                    bad.select(
+                        t,
+                        m,
+                        i,
+                        pl.col(t).dt.truncate(self._granularity).alias(_WINDOW),
+                        *((~expr).alias(name) for name, expr in self.rules.items()),
+                    )
+                )
+        kept = rows.select(t, *self.columns, *([self.active] if self.active else []))
+        markets, instruments = rows.get_column(m), rows.get_column(i)
+        if markets.n_unique() == 1 and instruments.n_unique() == 1:  # a page: one instrument
+            self._series[(str(markets[0]), str(instruments[0]))].append(kept)
+            return
         for (market, instrument), part in rows.partition_by(m, i, as_dict=True).items():
-            self._series[(str(market), str(instrument))].append(part.select(kept))
+            self._series[(str(market), str(instrument))].append(part.select(kept.columns))
 
     def figures(self, warehouse: Warehouse | None) -> dict[str, dict[str, Any]]:
         """Partition key -> its figures (`SUMMARY_KEY`), once every batch is written; the
@@ -120,14 +128,11 @@ class StreamedChecks:
     def _figures(self, warehouse: Warehouse | None) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         mark = fingerprint(self.spec, self.limits)
-        for (market, instrument, window), cell in self.cells.items():
-            out[cell.key] = {
-                "fingerprint": mark,
-                "rows": self._rows.get((market, instrument, window), 0),
-            }
+        for cell in self.cells.values():
+            out[cell.key] = {"fingerprint": mark, "rows": 0}
         self._add_broken(out)
-        series = {key: self._series_frame(key) for key in self._series}
-        self._add_periods(out, series)
+        series = {key: pl.concat(frames) for key, frames in self._series.items()}
+        series = {key: self._add_periods(out, key, frame) for key, frame in series.items()}
         if self.columns:
             context = self._context(warehouse, series) if warehouse else {}
             self._add_outliers(out, series, context)
@@ -161,48 +166,42 @@ class StreamedChecks:
                 "first": samples,
             }
 
-    def _series_frame(self, key: tuple[str, str]) -> pl.DataFrame:
-        """One instrument's written rows, one per period (the last written wins, as in the
-        upsert), sorted, with the duplicates counted."""
-        t = self.spec.time_column
-        frame = pl.concat(self._series[key])
-        unique = frame.unique(t, keep="last").sort(t)
-        return unique.with_columns(
-            pl.col(t).dt.truncate(self._granularity).alias(_WINDOW),
-            pl.lit(frame.height - unique.height).alias("_duplicates"),
-        )
-
     def _add_periods(
-        self, out: dict[str, dict[str, Any]], series: Mapping[tuple[str, str], pl.DataFrame]
-    ) -> None:
-        """Written periods of each partition as contiguous ranges, API-filled ones counted."""
+        self, out: dict[str, dict[str, Any]], key: tuple[str, str], frame: pl.DataFrame
+    ) -> pl.DataFrame:
+        """Rows, written periods (as contiguous ranges), duplicate periods and API-filled periods
+        of one instrument's partitions; returns its rows one per period (the last written wins,
+        as in the upsert), sorted, with their window."""
         t, unit = self.spec.time_column, self.spec.interval.seconds
+        window = pl.col(t).dt.truncate(self._granularity).alias(_WINDOW)
+        written = frame.with_columns(window).group_by(_WINDOW).len()
+        unique = frame.unique(t, keep="last").sort(t).with_columns(window)
         filled = (
             (pl.col(self.active).is_null() | (pl.col(self.active) == 0)).sum()
             if self.active
             else pl.lit(0)
         )
-        for (market, instrument), frame in series.items():
-            duplicates = int(frame.get_column("_duplicates")[0])
-            step = pl.col(t).diff().dt.total_seconds().fill_null(unit) != unit
-            per_window = frame.with_columns(step.cum_sum().over(_WINDOW).alias("_run"))
-            for window, part in per_window.group_by(_WINDOW):
-                cell = self._cell(market, instrument, window[0])
-                if cell is None:
-                    continue
-                ranges = (
-                    part.group_by("_run")
-                    .agg(pl.col(t).min().alias("a"), pl.col(t).max().alias("b"))
-                    .sort("a")
-                )
-                out[cell.key].update(
-                    periods=[
-                        [a.isoformat(sep=" "), b.isoformat(sep=" ")]
-                        for _, a, b in ranges.iter_rows()
-                    ],
-                    filled=int(part.select(filled).item()),
-                    duplicate_periods_in_run=duplicates,
-                )
+        step = (pl.col(t).diff().dt.total_seconds() != unit).fill_null(True)
+        runs = (
+            unique.with_columns(step.cum_sum().alias("_run"))
+            .group_by(_WINDOW, "_run")
+            .agg(
+                pl.col(t).min().alias("a"), pl.col(t).max().alias("b"), filled.alias("f"), pl.len()
+            )
+            .sort("a")
+        )
+        for start, rows in written.iter_rows():
+            cell = self._cell(*key, start)
+            if cell is not None:
+                out[cell.key].update(rows=rows, periods=[], filled=0, duplicate_periods_in_run=rows)
+        for start, _, first, last, n_filled, n in runs.iter_rows():
+            cell = self._cell(*key, start)
+            if cell is not None:
+                figures = out[cell.key]
+                figures["periods"].append([first.isoformat(sep=" "), last.isoformat(sep=" ")])
+                figures["filled"] += n_filled
+                figures["duplicate_periods_in_run"] -= n
+        return unique
 
     def _context(
         self, warehouse: Warehouse, series: Mapping[tuple[str, str], pl.DataFrame]
@@ -303,20 +302,67 @@ class StreamedChecks:
                 }
 
 
+def run_totals(by_partition: Mapping[str, Mapping[str, Any]], sample: int) -> dict[str, Any]:
+    """The run's figures summed over its partitions (first samples kept), for its run-level
+    metadata: what a check needs that reports one result for the run, at the size of one
+    partition's figures however many partitions the run has."""
+    rows = broken_rows = outliers_count = 0
+    by_rule: Counter[str] = Counter()
+    first_broken: list[Any] = []
+    first_outliers: list[Any] = []
+    mark = None
+    for figures in by_partition.values():  # in partition order
+        mark = figures["fingerprint"]
+        rows += figures["rows"]
+        if broken := figures.get("broken"):
+            broken_rows += broken["rows"]
+            by_rule.update(broken["by_rule"])
+            first_broken += broken["first"][: sample - len(first_broken)]
+        if found := figures.get("outliers"):
+            outliers_count += found["count"]
+            first_outliers = sorted(first_outliers + found["first"], key=lambda r: r["period"])
+            first_outliers = first_outliers[:sample]
+    totals: dict[str, Any] = {"fingerprint": mark, "partitions": len(by_partition), "rows": rows}
+    if broken_rows:
+        totals["broken"] = {"rows": broken_rows, "by_rule": dict(by_rule), "first": first_broken}
+    if outliers_count:
+        totals["outliers"] = {"count": outliers_count, "first": first_outliers}
+    return totals
+
+
 def run_figures(
-    context: dg.AssetCheckExecutionContext, targets: Targets, scope: Scope
-) -> dict[str, Mapping[str, Any]]:
-    """Partition key -> the figures the asset streamed for it in this run, with the thresholds
-    of `scope` (none outside an asset run: the sweep reads the table)."""
+    context: dg.AssetCheckExecutionContext, targets: Targets, scope: Scope, per_partition: bool
+) -> Scope:
+    """`scope` with the figures the asset streamed in this run with its thresholds (none
+    outside an asset run: the sweep reads the table). `per_partition`: each partition's own
+    figures (from each partition's materialisation); otherwise the run's totals (from one)."""
     if scope.window.recent:
-        return {}
+        return scope
     mark = fingerprint(scope.spec, scope.limits)
-    keys = [c.key for c in scope.window.cells]
+    key = dg.AssetKey(scope.spec.name)
+    if not per_partition:
+        records = context.instance.fetch_materializations(key, limit=1).records
+        if not records or records[0].run_id != context.run.run_id:
+            return scope
+        totals = _value(records[0].asset_materialization.metadata.get(RUN_SUMMARY_KEY))
+        if totals.get("fingerprint") != mark or totals.get("partitions") != len(scope.window.cells):
+            return scope
+        return replace(
+            scope,
+            streamed={RUN_KEY: totals},
+            covered=frozenset(c.key for c in scope.window.cells),
+        )
     out: dict[str, Mapping[str, Any]] = {}
-    for partition, record in targets.records(dg.AssetKey(scope.spec.name), keys).items():
+    keys = [c.key for c in scope.window.cells]
+    for partition, record in targets.records(key, keys).items():
         if record.run_id != context.run.run_id:
             continue
-        value = getattr(record.asset_materialization.metadata.get(SUMMARY_KEY), "value", None)
-        if isinstance(value, Mapping) and value.get("fingerprint") == mark:
+        value = _value(record.asset_materialization.metadata.get(SUMMARY_KEY))
+        if value.get("fingerprint") == mark:
             out[partition] = value
-    return out
+    return replace(scope, streamed=out, covered=frozenset(out))
+
+
+def _value(entry: Any) -> Mapping[str, Any]:
+    value = getattr(entry, "value", None)
+    return value if isinstance(value, Mapping) else {}
