@@ -143,7 +143,7 @@ def survey(
 
 def _written_through(c: Cell, span: Span | None, figures: Mapping[str, Any] | None) -> int | None:
     """The filled periods of a cell this run wrote every expected period of; None otherwise."""
-    if figures is None:
+    if figures is None or figures.get("periods_truncated"):
         return None
     covered = span is None or any(
         _epoch(first) <= span.first and _epoch(last) >= span.last

@@ -43,6 +43,7 @@ from ccdata_assets.warehouse.warehouse import Warehouse
 SUMMARY_KEY = "ccdata/checks"  # partition metadata: this run's check figures of the partition
 RUN_SUMMARY_KEY = "ccdata/checks_in_run"  # and the run's totals (`run_totals`)
 STREAM_JUDGED = frozenset({"row_sanity", "outliers", "missing_periods"})  # what uses the figures
+MAX_RANGES = 20  # contiguous written ranges kept per partition (metadata stays small)
 _WINDOW, _WRITTEN = "_window", "_written"
 
 
@@ -198,7 +199,10 @@ class StreamedChecks:
             cell = self._cell(*key, start)
             if cell is not None:
                 figures = out[cell.key]
-                figures["periods"].append([first.isoformat(sep=" "), last.isoformat(sep=" ")])
+                if len(figures["periods"]) < MAX_RANGES:  # more: not complete, counted in SQL
+                    figures["periods"].append([first.isoformat(sep=" "), last.isoformat(sep=" ")])
+                else:
+                    figures["periods_truncated"] = True
                 figures["filled"] += n_filled
                 figures["duplicate_periods_in_run"] -= n
         return unique
