@@ -168,7 +168,9 @@ def _series_op(
             return
         scope, targets = scope_for(context, spec, limits), Targets(context)
         names = {k.name for k in kinds}
-        if names & STREAM_JUDGED:  # a partitioned op reports per partition: it needs each's
+        if names & STREAM_JUDGED:
+            # each partition's figures where the op reports per partition or needs each's
+            # written periods (missing_periods); the run's totals otherwise
             per_partition = partitions_def is not None or "missing_periods" in names
             scope = run_figures(context, targets, scope, per_partition)
         with warehouse.get().connect() as session:
