@@ -144,11 +144,14 @@ def build_time_series_asset(
         def metadata() -> dict[str, Any]:
             """The run's figures (on every partition); called once the stream is consumed, which
             is also when each partition's own figures are known and given to it."""
-            judged = {} if dry_run else checks.figures(warehouse.get())
+            judged = {} if dry_run else _figures(context, checks, warehouse)
             if not dry_run:
                 for key, figures in tally.figures.items():
                     context.add_asset_metadata(
-                        {**figures.as_metadata(), SUMMARY_KEY: dg.MetadataValue.json(judged[key])},
+                        {
+                            **figures.as_metadata(),
+                            **({SUMMARY_KEY: dg.MetadataValue.json(judged[key])} if judged else {}),
+                        },
                         partition_key=key,
                     )
             return {
@@ -168,7 +171,7 @@ def build_time_series_asset(
                             run_totals(judged, checks.limits.sample)
                         )
                     }
-                    if not dry_run
+                    if judged
                     else {}
                 ),
             }
@@ -245,6 +248,21 @@ async def fetch_all(
             await emit(Batch(parsed.clean, parsed.quarantined))
 
     await asyncio.gather(*(worker() for _ in range(max(1, workers))))
+
+
+def _figures(
+    context: AssetExecutionContext, checks: StreamedChecks, warehouse: WarehouseResource
+) -> dict[str, dict[str, Any]]:
+    """The checks' figures of the run's partitions; none if they cannot be made (the rows are
+    written and the checks then read them from the table), with the reason in the run's log."""
+    try:
+        return checks.figures(warehouse.get())
+    except Exception as error:
+        context.log.warning(
+            f"Check figures could not be computed while streaming ({type(error).__name__}: "
+            f"{str(error)[:300]}); this run's checks read its partitions from the table."
+        )
+        return {}
 
 
 def _limits(jobs: list[tuple[InstrumentKey, Span, Page]]) -> str:

@@ -78,7 +78,7 @@ def instrument_condition(
 
 def read_table(session: Session, table: TableDef, columns: Sequence[str]) -> pl.DataFrame:
     """Whole (small) table, typed; empty if it does not exist yet."""
-    return session.read(table.name, columns=columns)
+    return session.read(table, columns=columns)
 
 
 def read_rows(
@@ -102,7 +102,7 @@ def read_rows(
             name: [i.instrument for i in instruments],
         }
     frame = session.read(
-        table.name, columns=wanted, time_column=time_column, start=start, end=end, equals=equals
+        table, columns=wanted, time_column=time_column, start=start, end=end, equals=equals
     )
     if equals is None:
         keys = pl.DataFrame(
