@@ -37,19 +37,25 @@ def scores(
     scale_by: Sequence[str] = (),
 ) -> pl.DataFrame:
     """`frame` plus `median` (of the neighbours) and `z` (robust deviation) for `column`; the
-    robust sigma is taken over `keys` and `scale_by` (a window), the median over `keys`."""
+    robust sigma is taken over `keys` and `scale_by` (a window), the median over `keys`, or over
+    the whole frame in its order when `keys` is empty (one series, sorted by time)."""
     log = pl.when(pl.col(column) > 0).then(pl.col(column).log())
     median = log.rolling_median(
         window_size=2 * neighbours + 1, center=True, min_samples=neighbours + 1
-    ).over(keys, order_by=time)
-    deviation = log - median
-    traded = pl.col(active).fill_null(0) > 0 if active else pl.lit(True)
-    scale = (
-        (pl.when(traded).then(deviation.abs()).median() * MAD_TO_SIGMA)
-        .over([*keys, *scale_by])
-        .clip(lower_bound=MIN_SIGMA)
     )
-    return frame.with_columns(median.exp().alias("median"), (deviation.abs() / scale).alias("z"))
+    frame = frame.with_columns(
+        log.alias("_log"), (median.over(keys, order_by=time) if keys else median).alias("_mid")
+    )
+    deviation = (pl.col("_log") - pl.col("_mid")).abs()
+    traded = pl.col(active).fill_null(0) > 0 if active else pl.lit(True)
+    scale = pl.when(traded).then(deviation).median() * MAD_TO_SIGMA
+    grouped = [*keys, *scale_by]
+    return frame.with_columns(
+        pl.col("_mid").exp().alias("median"),
+        (deviation / (scale.over(grouped) if grouped else scale).clip(lower_bound=MIN_SIGMA)).alias(
+            "z"
+        ),
+    ).drop("_log", "_mid")
 
 
 def check(session: Session, scope: Scope) -> Verdict:

@@ -267,13 +267,11 @@ class StreamedChecks:
                     ),
                 ]
             ).sort(t)
-            rows = rows.with_columns(
-                pl.col(t).dt.truncate(self._granularity).alias(_WINDOW), pl.lit(0).alias("_series")
-            )
+            rows = rows.with_columns(pl.col(t).dt.truncate(self._granularity).alias(_WINDOW))
             hits: list[pl.DataFrame] = []
             for column in self.columns:
                 scored = outliers.scores(
-                    rows, column, ["_series"], t, limits.outlier_neighbours, self.active, [_WINDOW]
+                    rows, column, [], t, limits.outlier_neighbours, self.active, [_WINDOW]
                 )
                 hits.append(
                     scored.filter(pl.col(_WRITTEN) & (pl.col("z") > limits.outlier_sigmas)).select(
