@@ -18,6 +18,9 @@ Per snapshot table: freshness (latest materialisation), schema, quarantine.
 
 Window: checks that read rows look at the partitions of the run they are in; a run without
 partitions (the daily sweep, "Execute checks" in the UI) takes the recent windows (`window.py`).
+In an asset run, row_sanity, outliers and missing_periods judge the run's partitions from figures
+the asset computed while its batches streamed to the warehouse (`streamed.py`), not by reading
+the written rows back.
 Checks run in every run of their asset (an asset job's selection includes its checks) and in the
 daily `data_quality_checks` job. What each check is: `kinds.py`; thresholds: `settings.py`
 (CCDATA_CHECKS_FILE).
