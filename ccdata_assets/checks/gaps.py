@@ -107,9 +107,10 @@ def survey(
     if not store.stored_columns(session, table):
         return [Missing(span.points(unit) if span else 0, 0) for span in spans]
     written = {
-        c.key: Missing(span.points(unit) if span else 0, span.points(unit) if span else 0, filled)
+        c.key: Missing(span.points(unit), span.points(unit), filled)
         for c, span in zip(cells, spans, strict=True)
-        if (filled := _written_through(c, span, (streamed or {}).get(c.key))) is not None
+        if span is not None
+        and (filled := _written_through(span, (streamed or {}).get(c.key))) is not None
     }
     unread = [c for c in cells if c.key not in written]
     if not unread:
@@ -141,11 +142,13 @@ def survey(
     return out
 
 
-def _written_through(c: Cell, span: Span | None, figures: Mapping[str, Any] | None) -> int | None:
+def _written_through(span: Span, figures: Mapping[str, Any] | None) -> int | None:
     """The filled periods of a cell this run wrote every expected period of; None otherwise."""
     if figures is None or figures.get("periods_truncated"):
         return None
-    covered = span is None or any(
+    if span is None:  # nothing expected: only its filled periods are counted, from the table
+        return None
+    covered = any(
         _epoch(first) <= span.first and _epoch(last) >= span.last
         for first, last in figures.get("periods", ())
     )

@@ -69,12 +69,7 @@ class Targets:
     def partitions(
         self, asset_key: dg.AssetKey, partitions: Sequence[str]
     ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
-        return {
-            partition: AssetCheckEvaluationTargetMaterializationData(
-                storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-            )
-            for partition, record in self.records(asset_key, partitions).items()
-        }
+        return {p: _target(r) for p, r in self.records(asset_key, partitions).items()}
 
     def records(self, asset_key: dg.AssetKey, partitions: Sequence[str]) -> dict[str, Any]:
         """Each partition's latest materialisation record (with its metadata), looked up once
@@ -145,12 +140,13 @@ def latest_materializations(
     instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
 ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
     """Each partition's latest materialisation, in two queries whatever the partition count."""
-    return {
-        partition: AssetCheckEvaluationTargetMaterializationData(
-            storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-        )
-        for partition, record in latest_records(instance, asset_key, partitions).items()
-    }
+    return {p: _target(r) for p, r in latest_records(instance, asset_key, partitions).items()}
+
+
+def _target(record: Any) -> AssetCheckEvaluationTargetMaterializationData:
+    return AssetCheckEvaluationTargetMaterializationData(
+        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+    )
 
 
 def latest_records(
