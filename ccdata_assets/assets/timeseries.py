@@ -23,11 +23,13 @@ import polars as pl
 from dagster import AssetExecutionContext
 
 from ccdata_assets import clock
+from ccdata_assets.api.client import ApiStats
 from ccdata_assets.api.errors import ApiError
 from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.partition_figures import PartitionTally
 from ccdata_assets.assets.planning import Span, after_stored, plan
+from ccdata_assets.assets.shared_backfill import share_backfill
 from ccdata_assets.assets.streaming import Emit, iterate_async
 from ccdata_assets.checks.streamed import (
     RUN_SUMMARY_KEY,
@@ -112,45 +114,85 @@ def build_time_series_asset(
         instruments: pl.DataFrame,
     ) -> Iterator[dg.Output[BatchStream] | dg.AssetObservation]:
         now = clock.now()
-        planned = plan(
-            context.partition_keys,
-            spec.interval,
-            instrument_bounds(instruments, spec.universe),
-            now,
-        )
+        bounds = instrument_bounds(instruments, spec.universe)
+        keys = [str(key) for key in context.partition_keys]
+        planned = plan(keys, spec.interval, bounds, now)
         if SCHEDULE_TAG in context.run.tags:
             newest = newest_stored(warehouse, spec, planned)
             planned = after_stored(planned, newest, spec.interval.seconds)
-        jobs = page_jobs(spec, planned)
-        progress = RunProgress(instruments=len(planned), pages_planned=len(jobs))
-        tally = PartitionTally(partitions_def, context.partition_keys)
         dry_run = is_dry_run(context.run.tags)
-        checks = StreamedChecks(spec, context.partition_keys)  # the checks' figures, on the way
-        context.log.info(
-            f"{spec.name}: {len(planned)} instruments, {len(jobs)} API pages "
-            f"({_limits(jobs)}), source: {api.source}"
-        )
-        stats: dict[str, Any] = {}
+        shared = None if dry_run else share_backfill(context, spec.name, warehouse.get())
+        tally = PartitionTally(partitions_def, shared.keys if shared else keys)
+        progress = RunProgress(instruments=len(planned))
+        requested: dict[InstrumentKey, list[Span]] = {}  # what the API was asked for
+        checks = StreamedChecks(spec, keys)  # the checks' figures, on the way
+        stats: dict[str, Any] = dict(ApiStats().as_metadata())
 
-        async def produce(emit: Emit) -> None:
-            started = time.monotonic()
-            async with api.open() as client:
-                await fetch_all(spec, jobs, client, emit, progress, api.max_concurrency, tally)
-                stats.update(client.stats.as_metadata())
-            progress.seconds = time.monotonic() - started
-            if progress.failures:
-                raise InstrumentsFailedError(_failure_message(progress.failures))
+        def fetch(wanted: Mapping[InstrumentKey, list[Span]]) -> Iterator[Batch]:
+            """Every page of `wanted`, fetched concurrently and parsed, as batches."""
+            jobs = page_jobs(spec, wanted)
+            requested.update(wanted)
+            progress.pages_planned += len(jobs)
+            context.log.info(
+                f"{spec.name}: {len(wanted)} instruments, {len(jobs)} API pages "
+                f"({_limits(jobs)}), source: {api.source}"
+            )
+
+            async def produce(emit: Emit) -> None:
+                started = time.monotonic()
+                async with api.open() as client:
+                    await fetch_all(spec, jobs, client, emit, progress, api.max_concurrency, tally)
+                    for name, value in client.stats.as_metadata().items():
+                        stats[name] = round(stats[name] + value, 3)
+                progress.seconds += time.monotonic() - started
+                if progress.failures:
+                    raise InstrumentsFailedError(_failure_message(progress.failures))
+
+            return iterate_async(produce)
+
+        def batches() -> Iterator[Batch]:
+            """The run's batches; in a backfill, rounds of the instruments it holds in the
+            ledger, each recorded as done once the IO manager has written its rows (it asks for
+            the next batch only after writing the last)."""
+            if shared is None:
+                yield from fetch(planned)
+                return
+            while True:
+                mine = shared.next_round()
+                if mine:
+                    context.log.info(
+                        f"{spec.name}: backfill {shared.ledger.backfill_id}: this run fetches "
+                        f"{len(mine)} instrument(s) over all {len(shared.keys_of(mine))} of the "
+                        f"backfill's partitions of them; {len(shared.read)} fetched by other runs"
+                    )
+                    try:
+                        yield from fetch(plan(shared.keys_of(mine), spec.interval, bounds, now))
+                    except InstrumentsFailedError:
+                        shared.finish(mine - set(progress.failures), tally)
+                        raise
+                    shared.finish(mine, tally)
+                elif shared.pending:
+                    shared.wait()
+                else:
+                    return
 
         def metadata() -> dict[str, Any]:
             """The run's figures (on every partition); called once the stream is consumed, which
             is also when each partition's own figures are known and given to it."""
             judged = {} if dry_run else _figures(context, checks, warehouse)
+            if shared is not None:  # partitions whose rows another run fetched: not streamed
+                judged = {k: v for k, v in judged.items() if shared.figures(k) is None}
             if not dry_run:
-                for key, figures in tally.figures.items():
+                for key in keys:
+                    figures = shared.figures(key) if shared else None
                     context.add_asset_metadata(
                         {
-                            **figures.as_metadata(),
-                            **({SUMMARY_KEY: dg.MetadataValue.json(judged[key])} if judged else {}),
+                            **(figures or tally.figures[key].as_metadata()),
+                            **(
+                                {SUMMARY_KEY: dg.MetadataValue.json(judged[key])}
+                                if key in judged
+                                else {}
+                            ),
                         },
                         partition_key=key,
                     )
@@ -160,7 +202,7 @@ def build_time_series_asset(
                 "api_pages_planned_in_run": progress.pages_planned,
                 **{f"{name}_in_run": value for name, value in stats.items()},
                 "rows_fetched_in_run": progress.rows_fetched,
-                "instruments_without_rows": _without_rows(planned, progress),
+                "instruments_without_rows": _without_rows(requested, progress),
                 "fetch_wall_seconds_in_run": round(progress.seconds, 3),
                 "as_of": now.isoformat(timespec="seconds"),
                 "api_fields_not_stored": sorted(progress.unmapped_fields),
@@ -174,20 +216,24 @@ def build_time_series_asset(
                     if judged
                     else {}
                 ),
+                **(
+                    {"instruments_fetched_by_other_runs": len(shared.read)}
+                    if shared is not None
+                    else {}
+                ),
             }
 
-        batches = iterate_async(produce)
-        stream = BatchStream(batches if dry_run else checks.watch(batches), metadata=metadata)
+        stream = BatchStream(batches() if dry_run else checks.watch(batches()), metadata=metadata)
         if dry_run:
             yield from observe(
                 context, warehouse.get(), context.asset_key, spec.table, stream, counted_by
             )
         else:
             yield dg.Output(stream)
-        empty = _without_rows(planned, progress)
+        empty = _without_rows(requested, progress)
         if empty:
             context.log.warning(
-                f"{spec.name}: the API returned no rows for {len(empty)} of {len(planned)} "
+                f"{spec.name}: the API returned no rows for {len(empty)} of {len(requested)} "
                 f"instrument(s) in this run's windows: {', '.join(empty[:10])}"
                 f"{' and more' if len(empty) > 10 else ''} (delisted, renamed or not trading?)."
             )

@@ -26,6 +26,7 @@ Everything else in the warehouse package builds statements through these functio
   only some columns). `NULL DEFINED BY '\\N'` is SingleStore-only grammar; MariaDB reads `\\N` as
   NULL by itself. The SingleStore staging table is sharded like its target so the INSERT ...
   SELECT stays on each leaf.
+- Claims (the backfill ledger): `INSERT IGNORE INTO`, which SQLite spells `INSERT OR IGNORE INTO`.
 - Additive migrations: ALTER TABLE ... ADD COLUMN after reading the existing column names, because
   SingleStore has no ADD COLUMN IF NOT EXISTS. SQLite cannot add a column with a CURRENT_TIMESTAMP
   default, so there it is added plain (the writer fills bookkeeping columns anyway).
@@ -110,6 +111,11 @@ def create_table_sql(table: TableDef, dialect: Dialect) -> str:
     body = ",\n    ".join(lines)
     suffix = "" if dialect is Dialect.SQLITE else " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
     return f"CREATE TABLE IF NOT EXISTS {dialect.quote(table.name)} (\n    {body}\n){suffix}"
+
+
+def insert_ignore(dialect: Dialect) -> str:
+    """The verb of an INSERT that skips rows whose key exists (a claim that may lose a race)."""
+    return "INSERT OR IGNORE INTO" if dialect is Dialect.SQLITE else "INSERT IGNORE INTO"
 
 
 def existing_columns_sql(dialect: Dialect) -> str:
