@@ -8,7 +8,6 @@ executed in turn: real materialisations, the simulator over HTTP counting the ca
 from __future__ import annotations
 
 import math
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -190,21 +189,3 @@ def test_a_claim_left_by_a_failed_run_is_taken_over_and_a_live_one_is_waited_for
     assert message.count(". ") == 0  # one sentence
     # The other seven instruments were fetched (two pages each) and recorded as done.
     assert hour_calls(api) - before == minimum_calls(platform, instruments[1:])
-
-
-def test_runs_racing_for_the_same_instruments_claim_each_exactly_once(mysql_env) -> None:
-    warehouse = Warehouse(warehouse_settings(mysql_env))
-    instruments = [f"kraken:C{i}-USD" for i in range(300)]
-    won: dict[str, list[str]] = {}
-
-    def claim(run_id: str) -> None:
-        claims = Ledger(warehouse, "race", ASSET, run_id).claim(instruments)
-        won[run_id] = [k for k, c in claims.items() if c.run_id == run_id]
-
-    threads = [threading.Thread(target=claim, args=(f"run-{n}",)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(k for keys in won.values() for k in keys) == sorted(instruments)
-    assert Ledger(warehouse, "race", ASSET, "run-9").take_over(instruments[0], "run-9") is False

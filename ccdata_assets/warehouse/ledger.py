@@ -13,11 +13,13 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccdata_assets.warehouse import dialects
 from ccdata_assets.warehouse.ddl import SQL_DIR, TableDef, parse_table
-from ccdata_assets.warehouse.warehouse import Warehouse
+
+if TYPE_CHECKING:  # the warehouse creates this table in its explicit schema step
+    from ccdata_assets.warehouse.warehouse import Warehouse
 
 FETCHING, DONE = "fetching", "done"
 COLUMNS = "backfill_id, data_set, instrument, run_id, status"
@@ -26,6 +28,7 @@ READ_SQL = (
     "SELECT instrument, run_id, status, figures FROM ccdata_backfill_ledger "
     "WHERE backfill_id = %s AND data_set = %s"
 )
+READ_ONE_SQL = READ_SQL + " AND instrument = %s"
 TAKE_OVER_SQL = (
     "UPDATE ccdata_backfill_ledger SET run_id = %s, status = 'fetching' "
     "WHERE backfill_id = %s AND data_set = %s AND instrument = %s AND run_id = %s "
@@ -96,9 +99,7 @@ class Ledger:
             session.execute(
                 TAKE_OVER_SQL, [self.run_id, self.backfill_id, self.data_set, instrument, holder]
             )
-            rows = session.execute(
-                READ_SQL + " AND instrument = %s", [self.backfill_id, self.data_set, instrument]
-            )
+            rows = session.execute(READ_ONE_SQL, [self.backfill_id, self.data_set, instrument])
         return bool(rows) and rows[0][1] == self.run_id
 
     def finish(self, figures: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:

@@ -33,6 +33,7 @@ from ccdata_assets.warehouse.connection import (
 from ccdata_assets.warehouse.ddl import TableDef, as_table, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.frames import prepare, sql_datetime, typed, utc_naive
+from ccdata_assets.warehouse.ledger import ledger_table
 from ccdata_assets.warehouse.reader import select_sql
 from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
 
@@ -87,11 +88,13 @@ class Warehouse:
             return session.ensure_table(table)
 
     def ensure_tables(self) -> tuple[str, ...]:
-        """Create or migrate every data table and its quarantine twin: the explicit schema step
-        (`python -m ccdata_assets.warehouse`), since reads never touch the schema."""
+        """Create or migrate every data table and its quarantine twin, and the backfill ledger:
+        the explicit schema step (`python -m ccdata_assets.warehouse`), since reads never touch
+        the schema."""
         tables = [
             t for name in table_names() for t in (load_table(name), load_table(name).quarantine)
         ]
+        tables.append(ledger_table())
         with self.connect() as session:
             for table in tables:
                 session.ensure_table(table)

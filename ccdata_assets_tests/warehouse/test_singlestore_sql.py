@@ -30,7 +30,7 @@ from ccdata_assets.checks.settings import check_settings
 from ccdata_assets.checks.window import CheckWindow, cell
 from ccdata_assets.datasets.catalog import TIME_SERIES
 from ccdata_assets.partitions import InstrumentKey
-from ccdata_assets.warehouse import dialects, source_marker, writer
+from ccdata_assets.warehouse import dialects, ledger, source_marker, writer
 from ccdata_assets.warehouse.ddl import TableDef, load_table, table_names
 from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.reader import select_sql
@@ -239,8 +239,19 @@ def statements(mysql_env: dict[str, str]) -> list[str]:
     names = [*table_names(), *(load_table(n).quarantine.name for n in table_names())]
     built = [sql for name in names for sql in rendered(load_table(name))]
     built += [sql for sql in rendered(source_marker.marker_table())]
+    built += [sql for sql in rendered(ledger.ledger_table())]
     marker = [Recorder().wire(source_marker.CLAIM_SQL, ["api"]), source_marker.HELD_SQL]
-    return list(dict.fromkeys([*built, *marker, *recorded_writes(), *recorded_checks(mysql_env)]))
+    key = ["b1", "spot_ohlcv_1h", "kraken:BTC-USD"]
+    claims = [
+        Recorder().wire(ledger.claim_sql(S2, 2), [*key, "r1", *key[:2], "kraken:ETH-USD", "r1"]),
+        Recorder().wire(ledger.READ_SQL, key[:2]),
+        Recorder().wire(ledger.READ_ONE_SQL, key),
+        Recorder().wire(ledger.TAKE_OVER_SQL, ["r2", *key, "r1"]),
+        Recorder().wire(ledger.FINISH_SQL, ['{"k": {"rows_written": 1}}', *key, "r2"]),
+    ]
+    return list(
+        dict.fromkeys([*built, *marker, *claims, *recorded_writes(), *recorded_checks(mysql_env)])
+    )
 
 
 def test_every_statement_parses_as_singlestore_but_the_documented_clauses(
