@@ -121,10 +121,12 @@ def hour_calls(api: SimulatorHandle) -> int:
     return api.stats.calls[HOURS_PATH]
 
 
+@pytest.mark.parametrize("round_pages", [500, 2], ids=["one round", "a round per instrument"])
 def test_a_ui_backfill_calls_the_api_once_per_page_and_every_partition_has_its_figures(
-    platform,
+    platform, round_pages, monkeypatch
 ) -> None:
     platform, api = platform
+    monkeypatch.setattr(shared_backfill, "ROUND_PAGES", round_pages)
     instruments = platform.instruments()
     keys = [multi_key(month, key) for month in MONTHS for key in instruments]
     _, runs = launch(platform, keys)
@@ -138,13 +140,13 @@ def test_a_ui_backfill_calls_the_api_once_per_page_and_every_partition_has_its_f
     assert hour_calls(api) - before == minimum
 
     stored = stored_figures(platform)
-    first_run = results[0].run_id
+    first_run, first_month = results[0].run_id, runs[0][RANGE_START].split("|")[0]
     for key in keys:
         figures = latest_figures(platform.instance, key)
         assert figures["rows_written"] == stored[key]["rows"] > 0, key
         assert figures["first_period"] == stored[key]["first"].isoformat(sep=" ")
         assert figures["last_period"] == stored[key]["last"].isoformat(sep=" ")
-        if not key.startswith(MONTHS[0].isoformat()):  # read from the ledger, not fetched
+        if not key.startswith(first_month):  # read from the ledger, not fetched
             assert figures["fetched_in_run"] == first_run
     later = {k: v.value for k, v in results[-1].get_asset_materialization_events()[0]
              .materialization.metadata.items()}  # fmt: skip

@@ -7,7 +7,8 @@ warehouse (or MariaDB with --mariadb). Prints API calls used vs the minimum poss
 runs launched and peak RSS; the time the runs spent in their check steps against their whole run
 time (from Dagster's STEP_START / STEP_SUCCESS and RUN_START / RUN_SUCCESS events); and, side by side, the runs and calls of the same backfill grouped the
 way Dagster's backfill daemon groups a UI backfill (its own `get_partition_key_ranges`, priced with
-the same page planner).
+the same page planner) if each run paged only its own partitions, as before the backfill ledger
+(`scripts/benchmark_ui_backfill.py` runs a real UI backfill through the daemon).
 
     .venv/bin/python scripts/benchmark_backfill.py [--instruments 100] [--years 3] [--mariadb]
 

@@ -16,7 +16,7 @@ taken over, so re-running a failed partition completes the backfill.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,9 @@ BACKFILL_TAG = "dagster/backfill"  # set by the daemon on every run of a backfil
 # is taken over, so this bound only matters when nothing else would end the wait.
 WAIT_SECONDS = 6 * 3600.0
 POLL_SECONDS = 2.0
+# A run claims instruments a few at a time, about this many API pages' worth: concurrent runs of a
+# backfill share the fetching, and a run that dies leaves only its current round to be redone.
+ROUND_PAGES = 500
 
 
 class BackfillWaitError(RuntimeError):
@@ -47,8 +50,10 @@ class SharedBackfill:
     instance: dg.DagsterInstance
     keys: list[str]  # the backfill's partitions of the run's instruments (the run's own included)
     pending: set[str]  # instruments whose rows are not known to be written yet
+    pages: Callable[[list[str]], int]  # API pages that cover some partition keys
     by_instrument: dict[str, list[str]] = field(default_factory=dict)  # instrument -> its keys
     read: dict[str, Claim] = field(default_factory=dict)  # instruments another run fetched
+    _costs: dict[str, int] = field(default_factory=dict)
     _deadline: float | None = None
 
     def __post_init__(self) -> None:
@@ -58,17 +63,50 @@ class SharedBackfill:
     def keys_of(self, instruments: Iterable[str]) -> list[str]:
         return [key for instrument in instruments for key in self.by_instrument.get(instrument, [])]
 
+    def cost(self, instrument: str) -> int:
+        """API pages of `instrument` over every window of the backfill."""
+        if instrument not in self._costs:
+            self._costs[instrument] = self.pages(self.keys_of([instrument]))
+        return self._costs[instrument]
+
     def next_round(self) -> set[str]:
-        """The instruments this run fetches now: unclaimed ones and those of runs that finished
-        without completing them. Instruments another run has completed are read instead."""
-        mine: set[str] = set()
-        for instrument, claim in self.ledger.claim(self.pending).items():
-            if claim.done:
-                self.read[instrument] = claim
-                self.pending.discard(instrument)
-            elif claim.run_id == self.ledger.run_id or self._take_over(claim):
-                mine.add(instrument)
-        return mine
+        """The instruments this run fetches next, at most ROUND_PAGES pages' worth (at least
+        one): unclaimed ones and those of runs that finished without completing them. Those
+        another run has completed are read instead. Empty when the rest are held by live runs."""
+        me = self.ledger.run_id
+        while True:
+            claims = self.ledger.read()
+            for instrument in sorted(self.pending):
+                claim = claims.get(instrument)
+                if claim is not None and claim.done:
+                    self.read[instrument] = claim
+                    self.pending.discard(instrument)
+            finished: dict[str, bool] = {}
+            open_ = [
+                (instrument, claims.get(instrument))
+                for instrument in sorted(self.pending)
+                if (claim := claims.get(instrument)) is None
+                or claim.run_id == me
+                or self._finished(claim.run_id, finished)
+            ]
+            if not open_:
+                return set()
+            chunk: list[tuple[str, Claim | None]] = []
+            pages = 0
+            for instrument, claim in open_:
+                if chunk and pages + self.cost(instrument) > ROUND_PAGES:
+                    break
+                chunk.append((instrument, claim))
+                pages += self.cost(instrument)
+            won = self.ledger.claim([i for i, claim in chunk if claim is None])
+            won.update(
+                i
+                for i, claim in chunk
+                if claim is not None
+                and (claim.run_id == me or self.ledger.take_over(i, claim.run_id))
+            )
+            if won:
+                return won  # else other runs claimed the chunk first: look again
 
     def finish(self, instruments: Iterable[str], tally: PartitionTally) -> None:
         """Record `instruments` as done with each partition's figures (their rows are written)."""
@@ -101,19 +139,23 @@ class SharedBackfill:
         recorded = (claim.figures or {}).get(key, {"rows_written": 0, "rows_quarantined": 0})
         return {**recorded, "fetched_in_run": claim.run_id}
 
-    def _take_over(self, claim: Claim) -> bool:
-        """Take the claim of a run that finished without completing it (failed, canceled)."""
-        run = self.instance.get_run_by_id(claim.run_id)
-        if run is not None and not run.is_finished:
-            return False
-        return self.ledger.take_over(claim.instrument, claim.run_id)
+    def _finished(self, run_id: str, known: dict[str, bool]) -> bool:
+        """Whether run `run_id` has finished (failed, canceled, or gone), asked once a round."""
+        if run_id not in known:
+            run = self.instance.get_run_by_id(run_id)
+            known[run_id] = run is None or run.is_finished
+        return known[run_id]
 
 
 def share_backfill(
-    context: dg.AssetExecutionContext, data_set: str, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    data_set: str,
+    warehouse: Warehouse,
+    pages: Callable[[list[str]], int],
 ) -> SharedBackfill | None:
     """The run's share of its backfill, or None for a run that belongs to no backfill of its
-    asset (a schedule tick, a sensor's history fill, a run launched by hand)."""
+    asset (a schedule tick, a sensor's history fill, a run launched by hand). `pages` prices
+    partition keys in API pages."""
     backfill_id = context.run.tags.get(BACKFILL_TAG)
     if not backfill_id:
         return None
@@ -132,6 +174,7 @@ def share_backfill(
         instance=context.instance,
         keys=sorted(set(keys) | set(run_keys)),
         pending=instruments,
+        pages=pages,
     )
 
 

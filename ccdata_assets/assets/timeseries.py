@@ -121,7 +121,16 @@ def build_time_series_asset(
             newest = newest_stored(warehouse, spec, planned)
             planned = after_stored(planned, newest, spec.interval.seconds)
         dry_run = is_dry_run(context.run.tags)
-        shared = None if dry_run else share_backfill(context, spec.name, warehouse.get())
+        shared = (
+            None
+            if dry_run
+            else share_backfill(
+                context,
+                spec.name,
+                warehouse.get(),
+                lambda some: len(page_jobs(spec, plan(some, spec.interval, bounds, now))),
+            )
+        )
         tally = PartitionTally(partitions_def, shared.keys if shared else keys)
         progress = RunProgress(instruments=len(planned))
         requested: dict[InstrumentKey, list[Span]] = {}  # what the API was asked for

@@ -75,9 +75,15 @@ class Ledger:
         self.data_set = data_set
         self.run_id = run_id
 
-    def claim(self, instruments: Collection[str]) -> dict[str, Claim]:
-        """Claim every instrument nobody has claimed; returns the claims on `instruments`, whoever
-        holds them (those whose `run_id` is this run's are this run's to fetch)."""
+    def read(self) -> dict[str, Claim]:
+        """Every claim of this backfill on this data set, by instrument."""
+        with self.warehouse.connect() as session:
+            session.ensure_table(ledger_table())
+            rows = session.execute(READ_SQL, [self.backfill_id, self.data_set])
+        return {str(row[0]): _claim(row) for row in rows}
+
+    def claim(self, instruments: Collection[str]) -> set[str]:
+        """Claim those of `instruments` nobody has claimed; returns the ones this run now holds."""
         wanted = sorted(instruments)
         with self.warehouse.connect() as session:
             session.ensure_table(ledger_table())
@@ -90,8 +96,8 @@ class Ledger:
                 ]
                 session.execute(claim_sql(session.dialect, len(chunk)), params)
             rows = session.execute(READ_SQL, [self.backfill_id, self.data_set])
-        claims = {row[0]: _claim(row) for row in rows}
-        return {key: claims[key] for key in wanted if key in claims}
+        held = {str(row[0]) for row in rows if row[1] == self.run_id and row[2] != DONE}
+        return held & set(wanted)
 
     def take_over(self, instrument: str, holder: str) -> bool:
         """Take `instrument` from run `holder` (dead), unless another run took it first."""
