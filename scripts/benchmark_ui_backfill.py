@@ -83,7 +83,6 @@ def main() -> int:
         from ccdata_assets_tests.ui.platform_dev import dagster_dev, write_instance_config
 
         write_instance_config(Path(env["DAGSTER_HOME"]))  # local/dagster.yaml; ticks held
-        _submit_in_parallel(Path(env["DAGSTER_HOME"]) / "dagster.yaml")
         set_platform_env(patch, env)
         instance = dg.DagsterInstance.get()
         platform = Platform("spot", patch, instance)
@@ -96,7 +95,7 @@ def main() -> int:
             f"size: {len(chosen)} instruments x {args.months} months (1d, 1h) / "
             f"{args.minute_days} days (1m); warehouse: "
             f"{'MariaDB' if args.mariadb else 'embedded SQLite'}; dagster dev with "
-            "local/dagster.yaml (4 runs at once) + 4 backfill submit workers",
+            "local/dagster.yaml (4 runs at once)",
             flush=True,
         )
         failed = False
@@ -199,16 +198,6 @@ def _wait(instance, backfill_id: str) -> list:
             return runs
         time.sleep(2)
     raise RuntimeError(f"Backfill {backfill_id} did not finish within {WAIT_SECONDS} s.")
-
-
-def _submit_in_parallel(config: Path) -> None:
-    """The daemon submits a backfill's runs from 4 threads, so they overlap: faster here, and the
-    harder case for the ledger (runs of one backfill claiming the same instruments at once)."""
-    import yaml
-
-    settings = yaml.safe_load(config.read_text())
-    settings["backfills"] = {"use_threads": True, "num_workers": 1, "num_submit_workers": 4}
-    config.write_text(yaml.safe_dump(settings))
 
 
 def _spot_universe():

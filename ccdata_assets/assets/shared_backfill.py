@@ -52,7 +52,8 @@ class SharedBackfill:
     pending: set[str]  # instruments whose rows are not known to be written yet
     pages: Callable[[list[str]], int]  # API pages that cover some partition keys
     by_instrument: dict[str, list[str]] = field(default_factory=dict)  # instrument -> its keys
-    read: dict[str, Claim] = field(default_factory=dict)  # instruments another run fetched
+    read: dict[str, str] = field(default_factory=dict)  # instrument another run fetched -> run
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> its figures
     _costs: dict[str, int] = field(default_factory=dict)
     _deadline: float | None = None
 
@@ -75,12 +76,13 @@ class SharedBackfill:
         another run has completed are read instead. Empty when the rest are held by live runs."""
         me = self.ledger.run_id
         while True:
-            claims = self.ledger.read()
-            for instrument in sorted(self.pending):
-                claim = claims.get(instrument)
-                if claim is not None and claim.done:
-                    self.read[instrument] = claim
-                    self.pending.discard(instrument)
+            claims = self.ledger.read(self.pending)
+            done = {i: claim.run_id for i, claim in claims.items() if claim.done}
+            if done:
+                for by_key in self.ledger.figures(done).values():
+                    self.recorded.update(by_key)
+                self.read.update(done)
+                self.pending.difference_update(done)
             finished: dict[str, bool] = {}
             open_ = [
                 (instrument, claims.get(instrument))
@@ -133,11 +135,11 @@ class SharedBackfill:
 
     def figures(self, key: str) -> dict[str, Any] | None:
         """The figures another run recorded for partition `key`, with that run's id."""
-        claim = self.read.get(parse_partition_key(key)[1].key)
-        if claim is None:
+        run_id = self.read.get(parse_partition_key(key)[1].key)
+        if run_id is None:
             return None
-        recorded = (claim.figures or {}).get(key, {"rows_written": 0, "rows_quarantined": 0})
-        return {**recorded, "fetched_in_run": claim.run_id}
+        recorded = self.recorded.get(key, {"rows_written": 0, "rows_quarantined": 0})
+        return {**recorded, "fetched_in_run": run_id}
 
     def _finished(self, run_id: str, known: dict[str, bool]) -> bool:
         """Whether run `run_id` has finished (failed, canceled, or gone), asked once a round."""

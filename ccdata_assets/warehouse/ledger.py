@@ -19,16 +19,11 @@ from ccdata_assets.warehouse import dialects
 from ccdata_assets.warehouse.ddl import SQL_DIR, TableDef, parse_table
 
 if TYPE_CHECKING:  # the warehouse creates this table in its explicit schema step
-    from ccdata_assets.warehouse.warehouse import Warehouse
+    from ccdata_assets.warehouse.warehouse import Session, Warehouse
 
 FETCHING, DONE = "fetching", "done"
 COLUMNS = "backfill_id, data_set, instrument, run_id, status"
-CLAIM_ROWS = 200  # rows per INSERT: far below every server's limit on parameters
-READ_SQL = (
-    "SELECT instrument, run_id, status, figures FROM ccdata_backfill_ledger "
-    "WHERE backfill_id = %s AND data_set = %s"
-)
-READ_ONE_SQL = READ_SQL + " AND instrument = %s"
+CHUNK = 200  # instruments per statement: far below every server's limit on parameters
 TAKE_OVER_SQL = (
     "UPDATE ccdata_backfill_ledger SET run_id = %s, status = 'fetching' "
     "WHERE backfill_id = %s AND data_set = %s AND instrument = %s AND run_id = %s "
@@ -45,6 +40,18 @@ def claim_sql(dialect: dialects.Dialect, rows: int) -> str:
     return f"{dialects.insert_ignore(dialect)} ccdata_backfill_ledger ({COLUMNS}) VALUES {values}"
 
 
+def read_sql(instruments: int, *, figures: bool = False) -> str:
+    """Claims on some instruments (their status, or the figures of those done): one backfill's
+    rows of one data set are read only for the run's own instruments, never all of them."""
+    columns = "instrument, figures" if figures else "instrument, run_id, status"
+    listed = ", ".join(["%s"] * instruments)
+    done = " AND status = 'done'" if figures else ""
+    return (
+        f"SELECT {columns} FROM ccdata_backfill_ledger WHERE backfill_id = %s AND data_set = %s "
+        f"AND instrument IN ({listed}){done}"
+    )
+
+
 @cache
 def ledger_table() -> TableDef:
     path = SQL_DIR / "backfill_ledger.sql"
@@ -53,13 +60,11 @@ def ledger_table() -> TableDef:
 
 @dataclass(frozen=True)
 class Claim:
-    """One instrument's row: the run that fetches (or fetched) it and, once done, the figures of
-    each of the backfill's partitions of it (partition key -> materialisation metadata)."""
+    """One instrument's row: the run that fetches (or fetched) it, and whether it is done."""
 
     instrument: str
     run_id: str
     status: str
-    figures: Mapping[str, Mapping[str, Any]] | None = None
 
     @property
     def done(self) -> bool:
@@ -75,29 +80,35 @@ class Ledger:
         self.data_set = data_set
         self.run_id = run_id
 
-    def read(self) -> dict[str, Claim]:
-        """Every claim of this backfill on this data set, by instrument."""
+    def read(self, instruments: Collection[str]) -> dict[str, Claim]:
+        """The claims on `instruments`, whoever holds them."""
         with self.warehouse.connect() as session:
             session.ensure_table(ledger_table())
-            rows = session.execute(READ_SQL, [self.backfill_id, self.data_set])
-        return {str(row[0]): _claim(row) for row in rows}
+            rows = self._select(session, sorted(instruments), figures=False)
+        return {str(i): Claim(str(i), str(run_id), str(status)) for i, run_id, status in rows}
+
+    def figures(self, instruments: Collection[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Each done instrument's figures: partition key -> materialisation metadata."""
+        with self.warehouse.connect() as session:
+            rows = self._select(session, sorted(instruments), figures=True)
+        # MariaDB and SQLite return JSON as text; SingleStore's client parses it.
+        return {str(i): json.loads(f) if isinstance(f, bytes | str) else f for i, f in rows}
 
     def claim(self, instruments: Collection[str]) -> set[str]:
         """Claim those of `instruments` nobody has claimed; returns the ones this run now holds."""
         wanted = sorted(instruments)
         with self.warehouse.connect() as session:
             session.ensure_table(ledger_table())
-            for start in range(0, len(wanted), CLAIM_ROWS):
-                chunk = wanted[start : start + CLAIM_ROWS]
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
                 params = [
                     value
                     for instrument in chunk
                     for value in (self.backfill_id, self.data_set, instrument, self.run_id)
                 ]
                 session.execute(claim_sql(session.dialect, len(chunk)), params)
-            rows = session.execute(READ_SQL, [self.backfill_id, self.data_set])
-        held = {str(row[0]) for row in rows if row[1] == self.run_id and row[2] != DONE}
-        return held & set(wanted)
+            rows = self._select(session, wanted, figures=False)
+        return {str(i) for i, run_id, status in rows if run_id == self.run_id and status != DONE}
 
     def take_over(self, instrument: str, holder: str) -> bool:
         """Take `instrument` from run `holder` (dead), unless another run took it first."""
@@ -105,8 +116,8 @@ class Ledger:
             session.execute(
                 TAKE_OVER_SQL, [self.run_id, self.backfill_id, self.data_set, instrument, holder]
             )
-            rows = session.execute(READ_ONE_SQL, [self.backfill_id, self.data_set, instrument])
-        return bool(rows) and rows[0][1] == self.run_id
+            [row] = self._select(session, [instrument], figures=False)
+        return row[1] == self.run_id
 
     def finish(self, figures: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
         """Mark this run's instruments done, each with its partitions' figures; called once
@@ -126,9 +137,10 @@ class Ledger:
                     ],
                 )
 
-
-def _claim(row: Any) -> Claim:
-    instrument, run_id, status, figures = row
-    if isinstance(figures, bytes | str):
-        figures = json.loads(figures)  # MariaDB and SQLite return JSON as text; SingleStore parses
-    return Claim(str(instrument), str(run_id), str(status), figures)
+    def _select(self, session: Session, instruments: list[str], *, figures: bool) -> list[Any]:
+        rows: list[Any] = []
+        for start in range(0, len(instruments), CHUNK):
+            chunk = instruments[start : start + CHUNK]
+            sql = read_sql(len(chunk), figures=figures)
+            rows += session.execute(sql, [self.backfill_id, self.data_set, *chunk])
+        return rows

@@ -244,8 +244,8 @@ def statements(mysql_env: dict[str, str]) -> list[str]:
     key = ["b1", "spot_ohlcv_1h", "kraken:BTC-USD"]
     claims = [
         Recorder().wire(ledger.claim_sql(S2, 2), [*key, "r1", *key[:2], "kraken:ETH-USD", "r1"]),
-        Recorder().wire(ledger.READ_SQL, key[:2]),
-        Recorder().wire(ledger.READ_ONE_SQL, key),
+        Recorder().wire(ledger.read_sql(2), [*key, "kraken:ETH-USD"]),
+        Recorder().wire(ledger.read_sql(1, figures=True), key),
         Recorder().wire(ledger.TAKE_OVER_SQL, ["r2", *key, "r1"]),
         Recorder().wire(ledger.FINISH_SQL, ['{"k": {"rows_written": 1}}', *key, "r2"]),
     ]
