@@ -4,7 +4,8 @@ Dagster groups a single-run backfill of (window x instrument) keys by holding co
 dimension has fewer selected keys. With more instruments than windows it launches one run per
 window, and every instrument then costs a call per window. Paging each instrument's whole span
 costs ceil(points / limit) calls, so the platform's own backfills (a new instrument's history, the
-`scripts/backfill.py` CLI) run every window x a chunk of instruments instead.
+`scripts/backfill.py` CLI) run every window x a chunk of instruments instead. (Backfills launched
+from the UI reach the same cost through the backfill ledger: `shared_backfill.py`.)
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ ceil(points / limit) API pages, and a fixed pool of workers fetches the pages co
 fast as the client's rate limiter allows. Each page is parsed and handed to the IO manager while
 later pages are still being fetched, so memory stays flat however long the history.
 
+A run of a backfill (tag `dagster/backfill`) fetches in rounds the instruments it holds in the
+backfill ledger, each over every window the backfill targets, and reads the figures of the others
+from it (`shared_backfill.py`), so a UI backfill costs the same calls however Dagster splits it.
+
 In a dry run (run tag `ccdata/dry_run=true`) the asset yields no output, so nothing is written and
 no partition is materialised: the same stream is consumed and validated by
 `dry_run.observe`, and each partition of the run gets an observation with its counts.
