@@ -27,7 +27,6 @@ import polars as pl
 from dagster import AssetExecutionContext
 
 from ccdata_assets import clock
-from ccdata_assets.api.client import ApiStats
 from ccdata_assets.api.errors import ApiError
 from ccdata_assets.api.paging import Page, fetch_page, plan_pages
 from ccdata_assets.api.resource import CCDataApiResource
@@ -139,7 +138,9 @@ def build_time_series_asset(
         progress = RunProgress(instruments=len(planned))
         requested: dict[InstrumentKey, list[Span]] = {}  # what the API was asked for
         checks = StreamedChecks(spec, keys)  # the checks' figures, on the way
-        stats: dict[str, Any] = dict(ApiStats().as_metadata())
+        from ccdata_assets.api.client import ApiStats  # at run time: aiohttp stays out of loads
+
+        stats: dict[str, Any] = dict(ApiStats().as_metadata())  # zeros, if nothing is fetched
 
         def fetch(wanted: Mapping[InstrumentKey, list[Span]]) -> Iterator[Batch]:
             """Every page of `wanted`, fetched concurrently and parsed, as batches."""
