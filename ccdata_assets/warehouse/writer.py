@@ -42,7 +42,9 @@ def upsert_load_data(
         else:
             cur.execute(f"TRUNCATE TABLE {dialect.quote(stage)}")
         try:
-            cur.execute(dialects.load_data_sql(stage, columns, dialect), infile_stream=_csv(frame))
+            cur.execute(
+                dialects.load_data_sql(stage, columns, dialect), infile_stream=csv_packets(frame)
+            )
         except driver_errors() as exc:
             if exc.errno in dialects.LOAD_DATA_REFUSED:
                 raise LoadDataRefused(str(exc)) from None
@@ -86,7 +88,7 @@ def retry_locks(action: Callable[[], T], attempts: int = 4) -> T:
     raise AssertionError("unreachable")
 
 
-def _csv(frame: pl.DataFrame) -> Iterator[bytes]:
+def csv_packets(frame: pl.DataFrame) -> Iterator[bytes]:
     """CSV the server reads back exactly: strings quoted (so 'NULL' stays text), backslashes and
     line breaks escaped for ESCAPED BY '\\\\', NULL written as \\N."""
     escaped = frame.with_columns(
