@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -247,10 +248,7 @@ class CCDataClient:
     def _payload(
         self, path: str, query: dict[str, str], status: int, raw: bytes, retry_after: float | None
     ) -> Any:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
+        body = _decode(raw)
         if status == 429:
             self.stats.rate_limited += 1
             self._pause_all(retry_after, "a 429 answer")
@@ -341,6 +339,19 @@ class CCDataClient:
 
     def _redact(self, text: str) -> str:
         return text.replace(self.__key, "***") if self.__key else text
+
+
+def _decode(raw: bytes) -> Any:
+    """The JSON body, or None. orjson reads a 2000-row page ~3x faster than `json`; what it
+    refuses but `json` reads (NaN, integers beyond 64 bits) still reaches validation."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def _param(value: Any) -> str:

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
 
 from ccdata_assets.datasets.records import ROW, raw_json, source_field, typed_frame
 from ccdata_assets.datasets.spec import RowRule, TimeSeriesSpec
-from ccdata_assets.datasets.validation import frame_schema, split_valid
+from ccdata_assets.datasets.validation import split_valid
 from ccdata_assets.warehouse.ddl import TableDef
 
 BOOKKEEPING = frozenset({"collected_at", "created_at", "updated_at"})
@@ -35,10 +34,11 @@ def written_schema(table: TableDef) -> dict[str, pl.DataType]:
 
 
 @cache
-def _schema(table: TableDef, rules: tuple[RowRule, ...]) -> pa.DataFrameSchema:
+def _frame_shape(table: TableDef) -> tuple[dict[str, pl.DataType], tuple[str, ...], dict[str, str]]:
+    """The written columns and types, those that may not be null, and every column's SQL type."""
     schema = written_schema(table)
-    not_null = [c.name for c in table.columns if not c.nullable and c.name in schema]
-    return frame_schema(schema, not_null, rules)
+    not_null = tuple(c.name for c in table.columns if not c.nullable and c.name in schema)
+    return schema, not_null, {c.name: c.sql_type for c in table.columns}
 
 
 def parse_records(
@@ -51,14 +51,9 @@ def parse_records(
     data_set: str,
     partition_key: str | None,
 ) -> Parsed:
-    typed = typed_frame(
-        records,
-        written_schema(table),
-        fields,
-        required,
-        {c.name: c.sql_type for c in table.columns},
-    )
-    split = split_valid(typed, _schema(table, rules), rules)
+    schema, not_null, sql_types = _frame_shape(table)
+    typed = typed_frame(records, schema, fields, required, sql_types)
+    split = split_valid(typed, not_null, rules)
     return Parsed(
         clean=split.clean,
         quarantined=quarantine_frame(

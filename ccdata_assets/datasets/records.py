@@ -40,51 +40,86 @@ def typed_frame(
 
     DATETIME columns take epoch seconds. The result has the table's columns plus `_row` (the
     record's position) and `_reason` (null when the record typed cleanly).
+
+    Vectorised: the records become one frame in a single pass (`pl.from_dicts`, in Rust), each
+    field at the type its values share (text when a number came as a string somewhere), and one
+    query casts every column and words every record's first problem. Should polars refuse to read
+    the records in one go, each column is read from the Python values instead, as before.
     """
     sql_types = sql_types or {}
-    columns: dict[str, pl.Series] = {ROW: pl.Series(ROW, range(len(records)), pl.Int64)}
+    names = {column: source_field(column, fields) for column in schema}
+    json_columns = {c for c in schema if sql_types.get(c, "").upper().startswith("JSON")}
+    try:
+        raw = _raw_frame(records, names, json_columns, at_once=True)
+        return _typed(raw, schema, names, set(required))
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        raw = _raw_frame(records, names, json_columns, at_once=False)
+        return _typed(raw, schema, names, set(required))
+
+
+def _raw_frame(
+    records: list[Mapping[str, Any]],
+    names: Mapping[str, str],
+    json_columns: set[str],
+    *,
+    at_once: bool,
+) -> pl.DataFrame:
+    """One column per table column with the records' values as polars reads them (JSON columns
+    as sorted JSON text), untyped."""
+    whole = pl.from_dicts(records, infer_schema_length=None) if at_once and records else None
+    columns = []
+    for column, name in names.items():
+        if column in json_columns or whole is None:
+            values = [record.get(name) for record in records]
+            if column in json_columns:
+                values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
+            columns.append(pl.Series(column, values, strict=False))
+        elif name in whole.columns:
+            columns.append(whole.get_column(name).alias(column))
+        else:
+            columns.append(pl.Series(column, [None] * len(records), pl.Null))
+    return pl.DataFrame(columns)
+
+
+def _typed(
+    raw: pl.DataFrame,
+    schema: Mapping[str, pl.DataType],
+    names: Mapping[str, str],
+    required: set[str],
+) -> pl.DataFrame:
+    """`raw` cast to `schema`, with `_row` and the first problem of each record in `_reason`."""
+    typed: list[pl.Expr] = []
     problems: list[pl.Expr] = []
-    required = set(required)
     for column, dtype in schema.items():
-        name = source_field(column, fields)
-        values = [record.get(name) for record in records]
-        if sql_types.get(column, "").upper().startswith("JSON"):
-            values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
-        raw = pl.Series(column, values, strict=False)
-        typed = _cast(raw, dtype)
-        columns[column] = typed
-        present = raw.is_not_null()
+        source, name = pl.col(column), names[column]
+        cast = _cast(source, raw.schema[column], dtype)
+        typed.append(cast.alias(column))
         if name in required:
-            problems.append(pl.when(~present).then(pl.lit(f"missing {name}")))
-        bad = present & typed.is_null()
-        if bad.any():
-            text = raw.cast(pl.String, strict=False).str.slice(0, 40)
-            kind = "a timestamp" if dtype == pl.Datetime("us") else f"a valid {dtype}"
-            columns[f"_bad_{column}"] = bad.alias(f"_bad_{column}")
-            columns[f"_raw_{column}"] = text.alias(f"_raw_{column}")
-            problems.append(
-                pl.when(pl.col(f"_bad_{column}")).then(
-                    pl.format(f"{name} is not {kind}: {{}}", pl.col(f"_raw_{column}"))
-                )
+            problems.append(pl.when(source.is_null()).then(pl.lit(f"missing {name}")))
+        kind = "a timestamp" if dtype == pl.Datetime("us") else f"a valid {dtype}"
+        text = source.cast(pl.String, strict=False).str.slice(0, 40)
+        problems.append(
+            pl.when(source.is_not_null() & cast.is_null()).then(
+                pl.format(f"{name} is not {kind}: {{}}", text)
             )
-    frame = pl.DataFrame(list(columns.values()))
+        )
     reason = pl.coalesce(problems) if problems else pl.lit(None, pl.String)
-    return frame.with_columns(reason.alias(REASON)).select([ROW, *schema.keys(), REASON])
+    return raw.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW), *typed, reason.alias(REASON)
+    )
 
 
-def _cast(raw: pl.Series, dtype: pl.DataType) -> pl.Series:
-    if raw.dtype == pl.Null:
-        return pl.Series(raw.name, [None] * len(raw), dtype)
+def _cast(source: pl.Expr, raw: pl.DataType, dtype: pl.DataType) -> pl.Expr:
+    if raw == pl.Null:
+        return source.cast(dtype)
     if dtype == pl.Datetime("us"):
-        seconds = raw.cast(pl.Float64, strict=False)
+        seconds = source.cast(pl.Float64, strict=False)
         micros = (seconds * 1_000_000).round().cast(pl.Int64, strict=False)
         plausible = seconds.is_between(0, 32_503_680_000)  # 1970 to year 3000
-        return pl.select(
-            pl.when(plausible).then(micros).cast(pl.Datetime("us")).alias(raw.name)
-        ).to_series()
-    if dtype == pl.Boolean and raw.dtype != pl.Boolean:
+        return pl.when(plausible).then(micros).cast(pl.Datetime("us"))
+    if dtype == pl.Boolean and raw != pl.Boolean:
         return (
-            raw.cast(pl.String, strict=False)
+            source.cast(pl.String, strict=False)
             .str.to_lowercase()
             .replace_strict(
                 {"true": True, "false": False, "1": True, "0": False},
@@ -92,9 +127,9 @@ def _cast(raw: pl.Series, dtype: pl.DataType) -> pl.Series:
                 return_dtype=pl.Boolean,
             )
         )
-    if dtype.is_integer() and raw.dtype == pl.String:
-        return raw.cast(pl.Float64, strict=False).cast(dtype, strict=False)
-    return raw.cast(dtype, strict=False)
+    if dtype.is_integer() and raw == pl.String:
+        return source.cast(pl.Float64, strict=False).cast(dtype, strict=False)
+    return source.cast(dtype, strict=False)
 
 
 def raw_json(records: list[Mapping[str, Any]], rows: Iterable[int]) -> list[str]:
