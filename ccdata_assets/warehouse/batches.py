@@ -29,6 +29,40 @@ class Batch:
     quarantined: pl.DataFrame | None = None
 
 
+def coalesce(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
+    """The same rows in batches of at least `rows` clean rows (the last may hold fewer), in order.
+
+    Every write costs a few round trips and a frame conversion whatever its size: pages of
+    2000 rows written one by one spent more on that than on the rows. Memory holds one batch.
+    Batches that arrived before the source fails are still given out, then the failure raises.
+    """
+    held: list[Batch] = []
+    count = 0
+    try:
+        for batch in batches:
+            held.append(batch)
+            count += batch.rows.height
+            if count >= rows:
+                yield _merged(held)
+                held, count = [], 0
+    except Exception:
+        if held:  # what arrived before the failure is still written (then the failure raised)
+            yield _merged(held)
+        raise
+    if held:
+        yield _merged(held)
+
+
+def _merged(held: list[Batch]) -> Batch:
+    if len(held) == 1:
+        return held[0]
+    quarantined = [b.quarantined for b in held if b.quarantined is not None]
+    return Batch(
+        pl.concat([b.rows for b in held]),
+        pl.concat(quarantined, how="diagonal_relaxed") if quarantined else None,
+    )
+
+
 class BatchStream:
     """A single-use iterable of `Batch`; `metadata()` is read after it has been consumed."""
 
