@@ -15,6 +15,7 @@ from dagster import AssetExecutionContext
 
 from ccdata_assets import clock
 from ccdata_assets.api.resource import CCDataApiResource
+from ccdata_assets.datasets.parse import parse_records
 from ccdata_assets.datasets.settings import UniverseSettings
 from ccdata_assets.datasets.spec import SnapshotSpec
 from ccdata_assets.warehouse.batches import Batch, BatchStream
@@ -66,9 +67,6 @@ def build_snapshot_asset(
     def _snapshot(
         context: AssetExecutionContext, api: CCDataApiResource, warehouse: WarehouseResource
     ):
-        # Imported by the run, not the code location: pandera costs ~0.4 s of every load.
-        from ccdata_assets.datasets.parse import parse_records
-
         dry_run = is_dry_run(context.run.tags)  # a bad tag is refused before any API call
         retrieved = clock.now()
         stats: dict[str, Any] = {}

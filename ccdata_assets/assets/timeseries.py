@@ -41,6 +41,7 @@ from ccdata_assets.checks.streamed import (
     StreamedChecks,
     run_totals,
 )
+from ccdata_assets.datasets.parse import parse_series
 from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
@@ -287,9 +288,6 @@ async def fetch_all(
 ) -> None:
     """Fetch every page with `workers` concurrent workers; parse and emit each as it lands,
     counting its rows into `tally` by partition."""
-    # Imported by the run, not the code location: pandera costs ~0.4 s of every definitions load.
-    from ccdata_assets.datasets.parse import parse_series
-
     pending = iter(jobs)
     unit = spec.interval.seconds
     time_field = source_field(spec.time_column, spec.fields)
