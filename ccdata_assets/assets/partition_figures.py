@@ -80,16 +80,17 @@ class PartitionTally:
     ) -> list[tuple[str, int, datetime, datetime]]:
         if periods.is_empty() or self._windows.is_empty():
             return []
-        cells = (
-            pl.DataFrame({"_t": periods.cast(pl.Datetime("us"))})
+        cells = (  # one query, not one per step: this runs for every page
+            pl.LazyFrame({"_t": periods.cast(pl.Datetime("us"))})
             .drop_nulls()
             .sort("_t")
-            .join_asof(self._windows, left_on="_t", right_on="_start", strategy="backward")
+            .join_asof(self._windows.lazy(), left_on="_t", right_on="_start", strategy="backward")
             .filter(pl.col("_t") < pl.col("_end"))
             .group_by("_date")
             .agg(
                 pl.len().alias("n"), pl.col("_t").min().alias("lo"), pl.col("_t").max().alias("hi")
             )
+            .collect()
         )
         found = []
         for date, count, first, last in cells.iter_rows():
