@@ -83,7 +83,7 @@ def test_every_private_dagster_import_says_why() -> None:
 
 def test_loading_the_code_location_leaves_run_only_libraries_unimported(tmp_path) -> None:
     """Every run and every code-server start imports the definitions; the warehouse client,
-    pandera, aiohttp and the simulator are imported by the runs that use them (about 1 s)."""
+    aiohttp and the simulator are imported by the runs that use them (about 1 s)."""
     script = (
         "import sys, ccdata_assets.definitions; "
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules} | "
@@ -103,4 +103,4 @@ def test_loading_the_code_location_leaves_run_only_libraries_unimported(tmp_path
         .split(",")
     )
     assert "dagster" in loaded  # the probe sees what the import loaded
-    assert {"singlestoredb", "pandera", "aiohttp", "ccdata_assets.simulator"}.isdisjoint(loaded)
+    assert {"singlestoredb", "aiohttp", "ccdata_assets.simulator"}.isdisjoint(loaded)
