@@ -51,45 +51,23 @@ def main() -> None:
         os.environ["CCDATA_HOME"] = tempfile.mkdtemp(prefix="ccdata-bench-")
 
     import dagster as dg
+    from bench_setup import QUIET as quiet
+    from bench_setup import oldest_spot_instruments, platform_with_metadata
     from dagster._core.definitions.partitions.context import partition_loading_context
 
     from ccdata_assets.assets.backfill import history_runs
-    from ccdata_assets.assets.planning import Bounds, Span, clamp, plan
+    from ccdata_assets.assets.planning import Span, clamp, plan
     from ccdata_assets.assets.timeseries import page_jobs
     from ccdata_assets.datasets.catalog import SPOT_UNIVERSE, TIME_SERIES
-    from ccdata_assets.definitions import build_definitions
     from ccdata_assets.partitions import (
         DATE_DIMENSION,
         INSTRUMENT_DIMENSION,
-        InstrumentKey,
         next_partition,
         partition_start,
     )
-    from ccdata_assets.warehouse.resource import WarehouseResource
 
-    defs = build_definitions()
-    instance = dg.DagsterInstance.ephemeral()
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    assert (
-        defs.resolve_job_def("metadata_job")
-        .execute_in_process(instance=instance, run_config=quiet)
-        .success
-    )
-
-    listed = WarehouseResource.from_env().get().read(SPOT_UNIVERSE.instruments_table)
-    active = listed.filter(listed["instrument_status_on_exchange"] == "ACTIVE").sort(
-        "first_trade_datetime"
-    )
-    chosen = active.head(args.instruments)
-    keys = [
-        f"{r['exchange_internal_name']}:{r['mapped_instrument_symbol']}"
-        for r in chosen.iter_rows(named=True)
-    ]
-    bounds = {
-        InstrumentKey.parse(k): Bounds(r["first_trade_datetime"])
-        for k, r in zip(keys, chosen.iter_rows(named=True), strict=True)
-    }
-    instance.add_dynamic_partitions(SPOT_UNIVERSE.partitions_name, keys)
+    defs, instance = platform_with_metadata()
+    keys, bounds = oldest_spot_instruments(instance, args.instruments)
 
     plans = [
         (spec, start, NOW.date() - timedelta(days=1))

@@ -99,44 +99,24 @@ def _benchmark(args: argparse.Namespace, base_url: str, database: str, home: str
     import dagster as dg
 
     from ccdata_assets.assets.backfill import history_runs
-    from ccdata_assets.assets.planning import Bounds, plan
+    from ccdata_assets.assets.planning import plan
     from ccdata_assets.assets.timeseries import page_jobs
-    from ccdata_assets.datasets.catalog import SPOT_UNIVERSE, TIME_SERIES
-    from ccdata_assets.definitions import build_definitions
+    from ccdata_assets.datasets.catalog import TIME_SERIES
     from ccdata_assets.partitions import (
         DATE_DIMENSION,
         INSTRUMENT_DIMENSION,
-        InstrumentKey,
         next_partition,
         partition_start,
     )
     from ccdata_assets.warehouse.resource import WarehouseResource
 
     spec = next(s for s in TIME_SERIES if s.name == SPEC_NAME)
-    defs = build_definitions()
-    instance = dg.DagsterInstance.ephemeral()
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    metadata_run = defs.resolve_job_def("metadata_job").execute_in_process(
-        instance=instance, run_config=quiet
-    )
-    assert metadata_run.success
-    warehouse = WarehouseResource.from_env().get()
+    from bench_setup import QUIET as quiet
+    from bench_setup import oldest_spot_instruments, platform_with_metadata
 
-    listed = warehouse.read(SPOT_UNIVERSE.instruments_table)
-    chosen = (
-        listed.filter(listed["instrument_status_on_exchange"] == "ACTIVE")
-        .sort("first_trade_datetime")
-        .head(args.instruments)
-    )
-    keys = [
-        f"{r['exchange_internal_name']}:{r['mapped_instrument_symbol']}"
-        for r in chosen.iter_rows(named=True)
-    ]
-    bounds = {
-        InstrumentKey.parse(k): Bounds(r["first_trade_datetime"])
-        for k, r in zip(keys, chosen.iter_rows(named=True), strict=True)
-    }
-    instance.add_dynamic_partitions(SPOT_UNIVERSE.partitions_name, keys)
+    defs, instance = platform_with_metadata()
+    warehouse = WarehouseResource.from_env().get()
+    keys, bounds = oldest_spot_instruments(instance, args.instruments)
     last_day = NOW.date() - timedelta(days=1)
     windows = [partition_start(start, spec.interval.partition)]
     while next_partition(windows[-1], spec.interval.partition) <= last_day:

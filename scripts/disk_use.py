@@ -28,21 +28,15 @@ def main() -> None:
 
     import dagster as dg
     import polars as pl
+    from bench_setup import QUIET as quiet
+    from bench_setup import platform_with_metadata
 
     from ccdata_assets.datasets.catalog import TIME_SERIES, UNIVERSES
     from ccdata_assets.datasets.settings import universe_settings
-    from ccdata_assets.definitions import build_definitions
     from ccdata_assets.partitions import INSTRUMENT_KEY_FORMAT, partition_start, range_tags
     from ccdata_assets.warehouse.resource import WarehouseResource
 
-    defs = build_definitions()
-    instance = dg.DagsterInstance.ephemeral()
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    assert (
-        defs.resolve_job_def("metadata_job")
-        .execute_in_process(instance=instance, run_config=quiet)
-        .success
-    )
+    defs, instance = platform_with_metadata()
 
     warehouse = WarehouseResource.from_env().get()
     members: dict[str, list[str]] = {}  # what each sensor adds with the default settings
