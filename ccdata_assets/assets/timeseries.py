@@ -193,6 +193,14 @@ def build_time_series_asset(
                 else:
                     return
 
+        def partition(key: str, judged: Mapping[str, Any]) -> dict[str, Any]:
+            """A partition's own figures (recorded by the run that fetched it, in a shared
+            backfill) and the checks' figures of it, where streamed."""
+            figures = (shared.figures(key) if shared else None) or tally.figures[key].as_metadata()
+            if key in judged:
+                figures[SUMMARY_KEY] = dg.MetadataValue.json(judged[key])
+            return figures
+
         def metadata() -> dict[str, Any]:
             """The run's figures (on every partition); called once the stream is consumed, which
             is also when each partition's own figures are known and given to it."""
@@ -200,23 +208,7 @@ def build_time_series_asset(
             if shared is not None:  # partitions whose rows another run fetched: not streamed
                 judged = {k: v for k, v in judged.items() if shared.figures(k) is None}
             if not dry_run:
-                give_partitions_metadata(
-                    context,
-                    {
-                        key: {
-                            **(
-                                (shared.figures(key) if shared else None)
-                                or tally.figures[key].as_metadata()
-                            ),
-                            **(
-                                {SUMMARY_KEY: dg.MetadataValue.json(judged[key])}
-                                if key in judged
-                                else {}
-                            ),
-                        }
-                        for key in keys
-                    },
-                )
+                give_partitions_metadata(context, {key: partition(key, judged) for key in keys})
             return {
                 "source": api.source,
                 "instruments_in_run": progress.instruments,
