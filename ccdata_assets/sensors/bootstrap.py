@@ -10,15 +10,10 @@ import dagster as dg
 
 from ccdata_assets import clock
 from ccdata_assets.datasets.spec import Universe
+from ccdata_assets.repair.sensor import runs_in_flight
 from ccdata_assets.warehouse.resource import WarehouseResource
 
 SENSOR_NAME = "metadata_bootstrap_sensor"
-IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
 
 
 def build_bootstrap_sensor(
@@ -43,10 +38,7 @@ def build_bootstrap_sensor(
         empty = [table.name for table in tables if store.read(table).is_empty()]
         if not empty:
             return dg.SkipReason("Every instruments table holds rows: nothing to bootstrap.")
-        running = context.instance.get_run_records(
-            dg.RunsFilter(job_name=metadata_job.name, statuses=IN_FLIGHT), limit=1
-        )
-        if running:
+        if runs_in_flight(context.instance, metadata_job.name):
             return dg.SkipReason(f"Waiting for the metadata run that fills {', '.join(empty)}.")
         hour = clock.now().strftime("%Y%m%d%H")  # at most one attempt an hour if it keeps failing
         return dg.RunRequest(run_key=f"metadata-bootstrap:{hour}", job_name=metadata_job.name)
