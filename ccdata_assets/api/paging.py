@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ccdata_assets.api.errors import HistoryStartsLaterError
+from ccdata_assets.api.page_rows import PageRows
 
 if TYPE_CHECKING:
     from ccdata_assets.api.client import CCDataClient
@@ -61,14 +62,6 @@ def plan_pages(start_ts: int, end_ts: int, unit_seconds: int, limit: int) -> lis
     return pages
 
 
-def _timestamp(row: Any) -> int | None:
-    if isinstance(row, Mapping):
-        value = row.get("TIMESTAMP")
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(value)
-    return None
-
-
 async def fetch_page(
     client: CCDataClient,
     path: str,
@@ -77,14 +70,15 @@ async def fetch_page(
     unit_seconds: int,
     start_ts: int,
     end_ts: int,
-) -> list[dict[str, Any]]:
-    """One planned page's rows within [start_ts, end_ts]; `[]` before the instrument's history."""
+) -> PageRows:
+    """One planned page's rows within [start_ts, end_ts]; none before the instrument's history."""
+    query = {**params, "to_ts": page.to_ts, "limit": page.limit}
     try:
-        data = await client.get(path, {**params, "to_ts": page.to_ts, "limit": page.limit})
+        data = await client.get(path, query, read=PageRows.read)
     except HistoryStartsLaterError as exc:
         log.debug("%s: no data on or before %s (%s)", path, page.to_ts, exc.first)
-        return []
-    rows = data if isinstance(data, list) else []
+        return PageRows(records=[])
+    rows = data if isinstance(data, PageRows) else PageRows(records=_listed(data))
     # Keep only rows whose bucket is one of this page's own: if the server moves the window
     # (to_ts after "now", a misaligned to_ts) a neighbouring page's rows would otherwise come
     # back twice. Rows with no usable or a misaligned TIMESTAMP inside the page are kept, for
@@ -92,11 +86,11 @@ async def fetch_page(
     bounds = bucket_bounds(start_ts, end_ts, unit_seconds)
     low = max(bounds[0] if bounds else start_ts, page.first_ts(unit_seconds))
     high = min(bounds[1] if bounds else end_ts, page.to_ts)
-    kept = [
-        row
-        for row in rows
-        if (ts := _timestamp(row)) is None or low <= ts - ts % unit_seconds <= high
-    ]
+    kept = rows.within(low, high, unit_seconds)
     if len(kept) != len(rows):
         log.debug("%s: dropped %d rows outside [%d, %d]", path, len(rows) - len(kept), low, high)
     return kept
+
+
+def _listed(data: Any) -> list[Any]:
+    return data if isinstance(data, list) else []

@@ -10,6 +10,7 @@ timestamp counts only in the run's total.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,21 +60,26 @@ class PartitionTally:
             orient="row",
         ).sort("_start")
         self.figures: dict[str, Figures] = {key: Figures() for key in self._key.values()}
+        self._lock = threading.Lock()  # pages are tallied in parallel worker threads
 
     def add_rows(self, instrument: str, periods: pl.Series) -> None:
         """Clean rows of one instrument, by their period (the time column)."""
-        for key, count, first, last in self._by_partition(instrument, periods):
-            figures = self.figures[key]
-            figures.rows_written += count
-            figures.first_period = min(first, figures.first_period or first)
-            figures.last_period = max(last, figures.last_period or last)
+        found = self._by_partition(instrument, periods)
+        with self._lock:
+            for key, count, first, last in found:
+                figures = self.figures[key]
+                figures.rows_written += count
+                figures.first_period = min(first, figures.first_period or first)
+                figures.last_period = max(last, figures.last_period or last)
 
     def add_quarantined(self, instrument: str, raw_json: pl.Series, time_field: str) -> None:
         """Quarantined records of one instrument, placed by their raw epoch-seconds timestamp."""
         seconds = raw_json.str.json_path_match(f"$.{time_field}").cast(pl.Float64, strict=False)
         periods = (seconds * 1_000_000).cast(pl.Int64, strict=False).cast(pl.Datetime("us"))
-        for key, count, _, _ in self._by_partition(instrument, periods):
-            self.figures[key].rows_quarantined += count
+        found = self._by_partition(instrument, periods)
+        with self._lock:
+            for key, count, _, _ in found:
+                self.figures[key].rows_quarantined += count
 
     def _by_partition(
         self, instrument: str, periods: pl.Series

@@ -6,13 +6,14 @@ renames and row rules. Bookkeeping columns are left to the warehouse's defaults.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import polars as pl
 
+from ccdata_assets.api.page_rows import PageRows
 from ccdata_assets.datasets.records import ROW, raw_json, source_field, typed_frame
 from ccdata_assets.datasets.spec import RowRule, TimeSeriesSpec
 from ccdata_assets.datasets.validation import split_valid
@@ -42,7 +43,7 @@ def _frame_shape(table: TableDef) -> tuple[dict[str, pl.DataType], tuple[str, ..
 
 
 def parse_records(
-    records: list[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]] | PageRows,
     *,
     table: TableDef,
     fields: Mapping[str, str],
@@ -51,20 +52,23 @@ def parse_records(
     data_set: str,
     partition_key: str | None,
 ) -> Parsed:
+    page = PageRows.of(records)
     schema, not_null, sql_types = _frame_shape(table)
-    typed = typed_frame(records, schema, fields, required, sql_types)
+    typed = typed_frame(page, schema, fields, required, sql_types)
     split = split_valid(typed, not_null, rules)
     return Parsed(
         clean=split.clean,
         quarantined=quarantine_frame(
-            records, split.rejected, data_set=data_set, partition_key=partition_key
+            page, split.rejected, data_set=data_set, partition_key=partition_key
         ),
-        unmapped=unmapped_fields(records, table, fields),
+        unmapped=unmapped_fields(page, table, fields),
     )
 
 
 def parse_series(
-    spec: TimeSeriesSpec, records: list[Mapping[str, Any]], partition_key: str | None = None
+    spec: TimeSeriesSpec,
+    records: Sequence[Mapping[str, Any]] | PageRows,
+    partition_key: str | None = None,
 ) -> Parsed:
     """Records of a time-series data set, parsed as its spec declares them."""
     return parse_records(
@@ -78,16 +82,14 @@ def parse_series(
     )
 
 
-def unmapped_fields(
-    records: Iterable[Mapping[str, Any]], table: TableDef, fields: Mapping[str, str]
-) -> frozenset[str]:
+def unmapped_fields(page: PageRows, table: TableDef, fields: Mapping[str, str]) -> frozenset[str]:
     """Fields present in the records that no column of `table` is filled from."""
     taken = {source_field(column, fields) for column in table.column_names}
-    return frozenset(set().union(*(record.keys() for record in records)) - taken)
+    return frozenset(page.field_names() - taken)
 
 
 def quarantine_frame(
-    records: list[Mapping[str, Any]],
+    page: PageRows,
     rejected: pl.DataFrame,
     *,
     data_set: str,
@@ -99,7 +101,7 @@ def quarantine_frame(
             "data_set": [data_set] * len(rows),
             "partition_key": [partition_key] * len(rows),
             "reason": rejected.get_column("_reason").to_list(),
-            "raw_json": raw_json(records, rows),
+            "raw_json": raw_json(page.records(), rows) if rows else [],
         },
         schema={
             "data_set": pl.String,

@@ -4,10 +4,12 @@ cannot be typed (a missing key field, a number sent as text). Nothing is dropped
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
+
+from ccdata_assets.api.page_rows import PageRows
 
 REASON = "_reason"
 ROW = "_row"
@@ -30,7 +32,7 @@ def source_field(column: str, fields: Mapping[str, str]) -> str:
 
 
 def typed_frame(
-    records: list[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]] | PageRows,
     schema: Mapping[str, pl.DataType],
     fields: Mapping[str, str],
     required: Iterable[str],
@@ -41,24 +43,26 @@ def typed_frame(
     DATETIME columns take epoch seconds. The result has the table's columns plus `_row` (the
     record's position) and `_reason` (null when the record typed cleanly).
 
-    Vectorised: the records become one frame in a single pass (`pl.from_dicts`, in Rust), each
-    field at the type its values share (text when a number came as a string somewhere), and one
-    query casts every column and words every record's first problem. Should polars refuse to read
-    the records in one go, each column is read from the Python values instead, as before.
+    Vectorised: the records are one frame (read by polars from the page's bytes, or built in one
+    `pl.from_dicts` pass), each field at the type its values share (text when a number came as a
+    string somewhere), and one query casts every column and words every record's first problem.
+    Should polars refuse to read the records in one go, each column is read from the Python
+    values instead.
     """
+    page = PageRows.of(records)
     sql_types = sql_types or {}
     names = {column: source_field(column, fields) for column in schema}
     json_columns = {c for c in schema if sql_types.get(c, "").upper().startswith("JSON")}
     try:
-        raw = _raw_frame(records, names, json_columns, at_once=True)
+        raw = _raw_frame(page, names, json_columns, at_once=True)
         return _typed(raw, schema, names, set(required))
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        raw = _raw_frame(records, names, json_columns, at_once=False)
+        raw = _raw_frame(page, names, json_columns, at_once=False)
         return _typed(raw, schema, names, set(required))
 
 
 def _raw_frame(
-    records: list[Mapping[str, Any]],
+    page: PageRows,
     names: Mapping[str, str],
     json_columns: set[str],
     *,
@@ -66,18 +70,18 @@ def _raw_frame(
 ) -> pl.DataFrame:
     """One column per table column with the records' values as polars reads them (JSON columns
     as sorted JSON text), untyped."""
-    whole = pl.from_dicts(records, infer_schema_length=None) if at_once and records else None
+    whole = page.frame if at_once else None
     columns = []
     for column, name in names.items():
         if column in json_columns or whole is None:
-            values = [record.get(name) for record in records]
+            values = [record.get(name) for record in page.records()]
             if column in json_columns:
                 values = [None if v is None else json.dumps(v, sort_keys=True) for v in values]
             columns.append(pl.Series(column, values, strict=False))
         elif name in whole.columns:
             columns.append(whole.get_column(name).alias(column))
         else:
-            columns.append(pl.Series(column, [None] * len(records), pl.Null))
+            columns.append(pl.Series(column, [None] * len(page), pl.Null))
     return pl.DataFrame(columns)
 
 
@@ -132,6 +136,6 @@ def _cast(source: pl.Expr, raw: pl.DataType, dtype: pl.DataType) -> pl.Expr:
     return source.cast(dtype, strict=False)
 
 
-def raw_json(records: list[Mapping[str, Any]], rows: Iterable[int]) -> list[str]:
+def raw_json(records: Sequence[Mapping[str, Any]], rows: Iterable[int]) -> list[str]:
     """The records exactly as the API sent them, for the quarantine table."""
     return [json.dumps(records[i], sort_keys=True, default=str) for i in rows]

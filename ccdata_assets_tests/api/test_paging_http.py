@@ -29,7 +29,10 @@ async def collect(
 ) -> list[list[dict]]:
     """What the time-series assets do for one span: plan the pages, fetch each."""
     pages = plan_pages(start, end, HOUR, limit or 2000)
-    return [await fetch_page(client, HOURS, BTC_USD, page, HOUR, start, end) for page in pages]
+    return [
+        list((await fetch_page(client, HOURS, BTC_USD, page, HOUR, start, end)).records())
+        for page in pages
+    ]
 
 
 @pytest.mark.parametrize(
