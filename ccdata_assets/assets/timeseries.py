@@ -35,7 +35,7 @@ from ccdata_assets.api.resource import CCDataApiResource
 from ccdata_assets.assets.partition_figures import PartitionTally
 from ccdata_assets.assets.planning import Span, after_stored, plan
 from ccdata_assets.assets.shared_backfill import share_backfill
-from ccdata_assets.assets.streaming import Emit, iterate_async
+from ccdata_assets.assets.streaming import AsyncFeed, Emit
 from ccdata_assets.checks.streamed import (
     RUN_SUMMARY_KEY,
     SUMMARY_KEY,
@@ -59,6 +59,10 @@ WRITE_ROWS = 25_000  # pages are written together in batches of about this many 
 # so fetching goes on while a batch is written (with 4 it stalled for every write: 1.5 s of a
 # 182k-row run). At most ~20 MB.
 PAGES_AHEAD = 32
+# A batch as small as a full page is written early when the writer would otherwise wait: the
+# first write starts after one page, not thirteen. Smaller pages (a schedule tick's one candle
+# per instrument) still wait to be written together.
+EARLY_WRITE_ROWS = 2_000
 
 
 class InstrumentsFailedError(RuntimeError):
@@ -170,7 +174,8 @@ def build_time_series_asset(
                 if progress.failures:
                     raise InstrumentsFailedError(_failure_message(progress.failures))
 
-            return coalesce(iterate_async(produce, max_pending=PAGES_AHEAD), WRITE_ROWS)
+            feed = AsyncFeed(produce, max_pending=PAGES_AHEAD)
+            return coalesce(feed, WRITE_ROWS, waiting=feed.waiting, at_least=EARLY_WRITE_ROWS)
 
         def batches() -> Iterator[Batch]:
             """The run's batches; in a backfill, rounds of the instruments it holds in the

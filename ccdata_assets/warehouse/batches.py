@@ -29,12 +29,21 @@ class Batch:
     quarantined: pl.DataFrame | None = None
 
 
-def coalesce(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
+def coalesce(
+    batches: Iterable[Batch],
+    rows: int,
+    *,
+    waiting: Callable[[], bool] | None = None,
+    at_least: int = 0,
+) -> Iterator[Batch]:
     """The same rows in batches of at least `rows` clean rows (the last may hold fewer), in order.
 
     Every write costs a few round trips and a frame conversion whatever its size: pages of
-    2000 rows written one by one spent more on that than on the rows. Memory holds one batch.
-    Batches that arrived before the source fails are still given out, then the failure raises.
+    2000 rows written one by one spent more on that than on the rows. With `waiting` (whether
+    the next batch has already arrived), a batch of `at_least` rows is given out as soon as
+    nothing more is waiting, so the writer starts on what it has instead of idling for a full
+    batch. Memory holds one batch. Batches that arrived before the source fails are still given
+    out, then the failure raises.
     """
     held: list[Batch] = []
     count = 0
@@ -42,7 +51,7 @@ def coalesce(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
         for batch in batches:
             held.append(batch)
             count += batch.rows.height
-            if count >= rows:
+            if count >= rows or (waiting is not None and count >= at_least and not waiting()):
                 yield _merged(held)
                 held, count = [], 0
     except Exception:
