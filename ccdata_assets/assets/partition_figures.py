@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 from dagster import MultiPartitionsDefinition
 
+from ccdata_assets.datasets.parse import Parsed
 from ccdata_assets.partitions import DATE_DIMENSION, INSTRUMENT_DIMENSION, time_dimension
 
 
@@ -61,6 +62,13 @@ class PartitionTally:
         ).sort("_start")
         self.figures: dict[str, Figures] = {key: Figures() for key in self._key.values()}
         self._lock = threading.Lock()  # pages are tallied in parallel worker threads
+
+    def add_page(self, instrument: str, parsed: Parsed, time_column: str, time_field: str) -> None:
+        """A parsed page of one instrument: its clean rows by period, its quarantined records
+        by their raw `time_field`."""
+        self.add_rows(instrument, parsed.clean.get_column(time_column))
+        if not parsed.quarantined.is_empty():
+            self.add_quarantined(instrument, parsed.quarantined.get_column("raw_json"), time_field)
 
     def add_rows(self, instrument: str, periods: pl.Series) -> None:
         """Clean rows of one instrument, by their period (the time column)."""

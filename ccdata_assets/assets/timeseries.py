@@ -18,7 +18,7 @@ no partition is materialised: the same stream is consumed and validated by
 
 import asyncio
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -150,6 +150,15 @@ def build_time_series_asset(
         progress = RunProgress(instruments=len(planned))
         requested: dict[InstrumentKey, list[Span]] = {}  # what the API was asked for
         checks = StreamedChecks(spec, keys)  # the checks' figures, on the way
+        time_field = source_field(spec.time_column, spec.fields)
+
+        def count_page(instrument: str, parsed: Parsed) -> None:
+            """Each parsed page, in its parse worker thread: the partitions' own figures and,
+            unless nothing is written, the checks' figures."""
+            tally.add_page(instrument, parsed, spec.time_column, time_field)
+            if not dry_run:
+                checks.add(parsed.clean)
+
         from ccdata_assets.api.client import ApiStats  # at run time: aiohttp stays out of loads
 
         stats: dict[str, Any] = dict(ApiStats().as_metadata())  # zeros, if nothing is fetched
@@ -167,7 +176,9 @@ def build_time_series_asset(
             async def produce(emit: Emit) -> None:
                 started = time.monotonic()
                 async with api.open() as client:
-                    await fetch_all(spec, jobs, client, emit, progress, api.max_concurrency, tally)
+                    await fetch_all(
+                        spec, jobs, client, emit, progress, api.max_concurrency, count_page
+                    )
                     for name, value in client.stats.as_metadata().items():
                         stats[name] = round(stats[name] + value, 3)
                 progress.seconds += time.monotonic() - started
@@ -246,7 +257,7 @@ def build_time_series_asset(
                 ),
             }
 
-        stream = BatchStream(batches() if dry_run else checks.watch(batches()), metadata=metadata)
+        stream = BatchStream(batches(), metadata=metadata)
         if dry_run:
             yield from observe(
                 context, warehouse.get(), context.asset_key, spec.table, stream, counted_by
@@ -286,23 +297,18 @@ async def fetch_all(
     emit: Emit,
     progress: RunProgress,
     workers: int,
-    tally: PartitionTally | None = None,
+    observe: Callable[[str, Parsed], None] | None = None,
 ) -> None:
-    """Fetch every page with `workers` concurrent workers; parse and emit each as it lands,
-    counting its rows into `tally` by partition."""
+    """Fetch every page with `workers` concurrent workers; parse and emit each as it lands.
+    `observe(instrument key, parsed page)` sees every page in the parse worker thread."""
     pending = iter(jobs)
     unit = spec.interval.seconds
-    time_field = source_field(spec.time_column, spec.fields)
     page_fields = spec.page_fields or (lambda market, instrument: {})
 
     def parse(instrument: str, rows: PageRows, partition_key: str) -> Parsed:
         parsed = parse_series(spec, rows, partition_key)
-        if tally is not None:
-            tally.add_rows(instrument, parsed.clean.get_column(spec.time_column))
-            if not parsed.quarantined.is_empty():
-                tally.add_quarantined(
-                    instrument, parsed.quarantined.get_column("raw_json"), time_field
-                )
+        if observe is not None:
+            observe(instrument, parsed)
         return parsed
 
     async def worker() -> None:

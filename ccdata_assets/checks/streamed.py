@@ -1,8 +1,8 @@
 """Check figures computed from a run's batches while they stream to the warehouse.
 
 Reading every written row back after a backfill cost about as much as writing it. So the
-time-series asset passes its batches through `StreamedChecks` on their way to the IO manager,
-which keeps, per batch, the rows that break a row rule or bound and, per instrument, only the
+time-series asset hands every parsed page to `StreamedChecks` on its way to the IO manager,
+which keeps, per page, the rows that break a row rule or bound and, per instrument, only the
 time, outlier and activity columns. Once the stream is written, it works out per partition:
 rows checked and broken (by rule, with samples), the periods written as contiguous ranges and
 how many the API filled, duplicate periods within the run, and outliers. For outliers, the
@@ -19,9 +19,10 @@ from the table as before.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +38,6 @@ from ccdata_assets.checks.settings import Thresholds, check_settings
 from ccdata_assets.checks.window import Cell, cells_for_keys
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.partitions import InstrumentKey
-from ccdata_assets.warehouse.batches import Batch
 from ccdata_assets.warehouse.warehouse import Warehouse
 
 SUMMARY_KEY = "ccdata/checks"  # partition metadata: this run's check figures of the partition
@@ -63,7 +63,7 @@ def fingerprint(spec: TimeSeriesSpec, limits: Thresholds) -> str:
 
 
 class StreamedChecks:
-    """Figures of each partition of a run (`partition_keys`), fed batch by batch (`watch`)."""
+    """Figures of each partition of a run (`partition_keys`), fed page by page (`add`)."""
 
     def __init__(
         self,
@@ -84,38 +84,48 @@ class StreamedChecks:
         self._series: dict[tuple[str, str], list[pl.DataFrame]] = defaultdict(list)
         self._broken: list[pl.DataFrame] = []
         self.seconds = 0.0  # spent on the figures in the asset's step: part of the checks' cost
-
-    def watch(self, batches: Iterable[Batch]) -> Iterator[Batch]:
-        """The batches, unchanged; each is counted once the consumer has taken it."""
-        for batch in batches:
-            yield batch
-            started = time.perf_counter()
-            self.add(batch.rows)
-            self.seconds += time.perf_counter() - started
+        self._lock = threading.Lock()
 
     def add(self, rows: pl.DataFrame) -> None:
+        """Clean rows on their way to the warehouse. Pages are added from parse worker threads
+        at once, so what is counted is each call's CPU time in its thread: the cost, where
+        wall-clock time would also count the other threads' turns."""
         if rows.is_empty():
             return
+        started = time.thread_time()
+        try:
+            self._add(rows)
+        finally:
+            with self._lock:
+                self.seconds += time.thread_time() - started
+
+    def _add(self, rows: pl.DataFrame) -> None:
         t, (m, i) = self.spec.time_column, self.spec.instrument_columns
+        broken = None
         if self.rules:
             bad = rows.filter(~pl.all_horizontal(list(self.rules.values())))
             if bad.height:  # rare: parsing quarantines what breaks a rule, bounds aside
-                self._broken.append(
-                    bad.select(
-                        t,
-                        m,
-                        i,
-                        pl.col(t).dt.truncate(self._granularity).alias(_WINDOW),
-                        *((~expr).alias(name) for name, expr in self.rules.items()),
-                    )
+                broken = bad.select(
+                    t,
+                    m,
+                    i,
+                    pl.col(t).dt.truncate(self._granularity).alias(_WINDOW),
+                    *((~expr).alias(name) for name, expr in self.rules.items()),
                 )
         kept = rows.select(t, *self.columns, *([self.active] if self.active else []))
         markets, instruments = rows.get_column(m), rows.get_column(i)
         if markets.n_unique() == 1 and instruments.n_unique() == 1:  # a page: one instrument
-            self._series[(str(markets[0]), str(instruments[0]))].append(kept)
-            return
-        for (market, instrument), part in rows.partition_by(m, i, as_dict=True).items():
-            self._series[(str(market), str(instrument))].append(part.select(kept.columns))
+            parts = {(markets[0], instruments[0]): kept}
+        else:
+            parts = {
+                key: part.select(kept.columns)
+                for key, part in rows.partition_by(m, i, as_dict=True).items()
+            }
+        with self._lock:
+            if broken is not None:
+                self._broken.append(broken)
+            for (market, instrument), part in parts.items():
+                self._series[(str(market), str(instrument))].append(part)
 
     def figures(self, warehouse: Warehouse | None) -> dict[str, dict[str, Any]]:
         """Partition key -> its figures (`SUMMARY_KEY`), once every batch is written; the
