@@ -47,7 +47,7 @@ from ccdata_assets.datasets.records import source_field
 from ccdata_assets.datasets.spec import TimeSeriesSpec
 from ccdata_assets.datasets.universe import instrument_bounds
 from ccdata_assets.partitions import InstrumentKey, describe_windows, multi_key
-from ccdata_assets.warehouse.batches import Batch, BatchStream, coalesce
+from ccdata_assets.warehouse.batches import AfterWrites, Batch, BatchStream, coalesce
 from ccdata_assets.warehouse.dry_run import PartitionColumns, is_dry_run, observe
 from ccdata_assets.warehouse.io_manager import table_metadata
 from ccdata_assets.warehouse.kind import Storage
@@ -188,10 +188,9 @@ def build_time_series_asset(
             feed = AsyncFeed(produce, max_pending=PAGES_AHEAD)
             return coalesce(feed, WRITE_ROWS, waiting=feed.waiting, at_least=EARLY_WRITE_ROWS)
 
-        def batches() -> Iterator[Batch]:
+        def batches() -> Iterator[Batch | AfterWrites]:
             """The run's batches; in a backfill, rounds of the instruments it holds in the
-            ledger, each recorded as done once the IO manager has written its rows (it asks for
-            the next batch only after writing the last)."""
+            ledger, each recorded as done once the IO manager has written its rows."""
             if shared is None:
                 yield from fetch(planned)
                 return
@@ -206,9 +205,10 @@ def build_time_series_asset(
                     try:
                         yield from fetch(plan(shared.keys_of(mine), spec.interval, bounds, now))
                     except InstrumentsFailedError:
-                        shared.finish(mine - set(progress.failures), tally)
+                        done = mine - set(progress.failures)
+                        yield AfterWrites(lambda done=done: shared.finish(done, tally))
                         raise
-                    shared.finish(mine, tally)
+                    yield AfterWrites(lambda mine=mine: shared.finish(mine, tally))
                 elif shared.pending:
                     shared.wait()
                 else:

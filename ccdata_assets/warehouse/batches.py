@@ -29,6 +29,14 @@ class Batch:
     quarantined: pl.DataFrame | None = None
 
 
+@dataclass(frozen=True)
+class AfterWrites:
+    """A point in a `BatchStream`: `action` runs once every batch before it is in the warehouse
+    (the IO manager writes one batch while it takes the next from the stream)."""
+
+    action: Callable[[], None]
+
+
 def coalesce(
     batches: Iterable[Batch],
     rows: int,
@@ -73,18 +81,19 @@ def _merged(held: list[Batch]) -> Batch:
 
 
 class BatchStream:
-    """A single-use iterable of `Batch`; `metadata()` is read after it has been consumed."""
+    """A single-use iterable of `Batch` (and `AfterWrites` points); `metadata()` is read after it
+    has been consumed."""
 
     def __init__(
         self,
-        batches: Iterable[Batch],
+        batches: Iterable[Batch | AfterWrites],
         metadata: Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
         self._batches = batches
         self._metadata = metadata
         self._consumed = False
 
-    def __iter__(self) -> Iterator[Batch]:
+    def __iter__(self) -> Iterator[Batch | AfterWrites]:
         if self._consumed:
             raise RuntimeError("A BatchStream can be consumed only once.")
         self._consumed = True

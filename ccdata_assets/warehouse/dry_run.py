@@ -34,7 +34,7 @@ from ccdata_assets.partitions import (
     time_dimension,
 )
 from ccdata_assets.settings import ConfigError
-from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
+from ccdata_assets.warehouse.batches import AfterWrites, Batch, BatchStream, quarantine_rows
 from ccdata_assets.warehouse.ddl import TableDef
 from ccdata_assets.warehouse.frames import prepare
 from ccdata_assets.warehouse.warehouse import Warehouse
@@ -81,7 +81,7 @@ class DryRunCounts:
 def count_batches(
     warehouse: Warehouse,
     table: TableDef,
-    batches: Iterable[Batch],
+    batches: Iterable[Batch | AfterWrites],
     keys: Sequence[str] = (),
     partitions: PartitionColumns | None = None,
 ) -> DryRunCounts:
@@ -94,6 +94,9 @@ def count_batches(
     with warehouse.connect(read_only=True) as session:
         session.claim_source()  # refuses a mismatch as a real run would, claims nothing
         for batch in batches:
+            if isinstance(batch, AfterWrites):  # nothing is written: every point is reached
+                batch.action()
+                continue
             prepare(table, batch.rows, now)
             counts.would_write += batch.rows.height
             if batch.quarantined is not None and not batch.quarantined.is_empty():

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -48,8 +49,9 @@ from ccdata_assets.partitions import (
     time_dimension,
 )
 from ccdata_assets.settings import ConfigError
-from ccdata_assets.warehouse.batches import Batch, BatchStream, quarantine_rows
+from ccdata_assets.warehouse.batches import AfterWrites, Batch, BatchStream, quarantine_rows
 from ccdata_assets.warehouse.ddl import TableDef, parse_table
+from ccdata_assets.warehouse.dialects import Dialect
 from ccdata_assets.warehouse.dry_run import DRY_RUN_TAG, is_dry_run
 from ccdata_assets.warehouse.resource import WarehouseResource
 from ccdata_assets.warehouse.warehouse import Session
@@ -96,13 +98,17 @@ class WarehouseIOManager(ConfigurableIOManager):
                 "must observe its batches (ccdata_assets.warehouse.dry_run.observe) instead."
             )
         warehouse = self.warehouse.get()
-        written = quarantined = 0
         with warehouse.connect() as session:
             session.claim_source()  # before the first API call, not after the fetch
             session.ensure_table(table)
-            for batch in batches:  # each batch is written as it arrives
-                written += session.upsert(table, batch.rows)
-                quarantined += _quarantine(session, table, batch)
+            with BackgroundWrites(session, table) as writes:
+                for item in batches:  # each batch is written as it arrives
+                    if isinstance(item, AfterWrites):
+                        writes.wait()
+                        item.action()
+                    else:
+                        writes.submit(item)
+        written, quarantined = writes.rows, writes.quarantined
         # One run may cover many partitions and every partition's materialisation carries this
         # metadata, so there the counts are named as the run's (`_in_run`; the asset gives each
         # partition its own `rows_written`), and the column schema stays on the definition.
@@ -170,6 +176,49 @@ def _dry_run(context: InputContext | OutputContext) -> bool:
     except DagsterInvariantViolationError:
         return False
     return is_dry_run(tags)
+
+
+class BackgroundWrites:
+    """Batches written in order in a worker thread, one at a time, while the stream makes the
+    next one (fetching, parsing and merging pages overlap the server's work instead of waiting
+    for it). A failed write raises at the next `submit` or `wait`; a failure of the stream
+    lets the write in flight finish first. SQLite connections stay in the thread that opened
+    them, so the embedded file is written in place."""
+
+    def __init__(self, session: Session, table: TableDef) -> None:
+        self._session, self._table = session, table
+        threaded = session.dialect is not Dialect.SQLITE
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ccdata-write") if threaded else None
+        self._pending: Future[None] | None = None
+        self.rows = self.quarantined = 0
+
+    def submit(self, batch: Batch) -> None:
+        self.wait()
+        if self._pool is None:
+            self._write(batch)
+        else:
+            self._pending = self._pool.submit(self._write, batch)
+
+    def wait(self) -> None:
+        """Until every submitted batch is written (re-raising a write's failure)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _write(self, batch: Batch) -> None:
+        self.rows += self._session.upsert(self._table, batch.rows)
+        self.quarantined += _quarantine(self._session, self._table, batch)
+
+    def __enter__(self) -> BackgroundWrites:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            if error is None:
+                self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)  # the write in flight ends before anything else
 
 
 def _quarantine(session: Session, table: TableDef, batch: Batch) -> int:
