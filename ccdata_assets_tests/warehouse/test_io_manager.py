@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import polars as pl
@@ -18,8 +18,10 @@ from ccdata_assets.warehouse import (
     load_table,
     table_metadata,
 )
+from ccdata_assets.warehouse.batches import AfterWrites
 from ccdata_assets.warehouse.resource import ENV_FIELDS
 from ccdata_assets.warehouse.settings import WarehouseSettings, warehouse_settings
+from ccdata_assets_tests.support import step_error
 
 TABLE = "cc_ohlcv_spot_1h_raw"
 PARTITIONS = dg.MultiPartitionsDefinition(
@@ -143,6 +145,42 @@ def test_range_run_streams_batches_and_loads_them_back(io_env: dict[str, str]) -
         assert set(quarantined["data_set"]) == {TABLE}
         assert "2024-01-03|kraken:ETH-USD" in set(quarantined["partition_key"])
         assert quarantined["raw_json"].str.contains('"close":23.0').all()
+
+
+def test_a_point_in_the_stream_sees_every_batch_before_it_written_and_a_bad_write_fails(
+    io_env: dict[str, str],
+) -> None:
+    """Batches are written in a worker thread while the stream makes the next: an AfterWrites
+    point still runs only once the batches before it are in the table, and a write that fails
+    fails the run with nothing after it written."""
+    warehouse = Warehouse(warehouse_settings(io_env))
+    # Big enough that its write is still running when the point is reached, were it not waited.
+    first = pl.concat(
+        day_of_candles(str(date(2024, 1, 1) + timedelta(days=d)), "kraken:BTC-USD")
+        for d in range(1000)
+    )
+    seen: list[int] = []
+
+    @dg.asset(metadata=METADATA)
+    def toy_points() -> BatchStream:
+        def batches():
+            yield Batch(first)
+            yield AfterWrites(lambda: seen.append(warehouse.read(TABLE).height))
+            yield Batch(first.head(24).with_columns(symbol=pl.lit(None, pl.String)))  # NULL key
+            yield Batch(day_of_candles("2020-01-01", "kraken:BTC-USD"))
+
+        return BatchStream(batches())
+
+    result = dg.materialize(
+        [toy_points],
+        resources={"io_manager": WarehouseIOManager.from_env()},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert "have a NULL key column" in step_error(result)
+    assert seen == [first.height]
+    assert warehouse.read(TABLE).height == first.height  # nothing after the failed write
 
 
 def test_resource_keeps_the_password_out_of_config(monkeypatch: pytest.MonkeyPatch) -> None:
