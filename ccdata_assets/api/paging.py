@@ -78,7 +78,7 @@ async def fetch_page(
     except HistoryStartsLaterError as exc:
         log.debug("%s: no data on or before %s (%s)", path, page.to_ts, exc.first)
         return PageRows(records=[])
-    rows = data if isinstance(data, PageRows) else PageRows(records=_listed(data))
+    rows = data if isinstance(data, PageRows) else PageRows(records=_rows_of(data))
     # Keep only rows whose bucket is one of this page's own: if the server moves the window
     # (to_ts after "now", a misaligned to_ts) a neighbouring page's rows would otherwise come
     # back twice. Rows with no usable or a misaligned TIMESTAMP inside the page are kept, for
@@ -92,5 +92,6 @@ async def fetch_page(
     return kept
 
 
-def _listed(data: Any) -> list[Any]:
+def _rows_of(data: Any) -> list[Any]:
+    """A body the frame reader left to the general decoding: its rows, if it has a list."""
     return data if isinstance(data, list) else []

@@ -297,18 +297,18 @@ async def fetch_all(
     emit: Emit,
     progress: RunProgress,
     workers: int,
-    observe: Callable[[str, Parsed], None] | None = None,
+    on_page: Callable[[str, Parsed], None] | None = None,
 ) -> None:
     """Fetch every page with `workers` concurrent workers; parse and emit each as it lands.
-    `observe(instrument key, parsed page)` sees every page in the parse worker thread."""
+    `on_page(instrument key, parsed page)` sees every page in its parse worker thread."""
     pending = iter(jobs)
     unit = spec.interval.seconds
     page_fields = spec.page_fields or (lambda market, instrument: {})
 
     def parse(instrument: str, rows: PageRows, partition_key: str) -> Parsed:
         parsed = parse_series(spec, rows, partition_key)
-        if observe is not None:
-            observe(instrument, parsed)
+        if on_page is not None:
+            on_page(instrument, parsed)
         return parsed
 
     async def worker() -> None:
