@@ -36,10 +36,18 @@ def bounded_columns(table: TableDef, bounds: Bounds) -> dict[str, tuple[float, f
 
 def tests(spec: TimeSeriesSpec, table: TableDef, limits: Thresholds) -> dict[str, pl.Expr]:
     """Name -> expression that is true where a row is fine (nulls count as fine)."""
-    named = {rule.name: rule.expr().fill_null(True) for rule in spec.rules}
-    for column, (low, high) in bounded_columns(table, limits.bounds).items():
-        named[f"{column}_within_bounds"] = pl.col(column).is_between(low, high).fill_null(True)
-    return named
+    return {
+        **{rule.name: rule.expr().fill_null(True) for rule in spec.rules},
+        **bound_tests(table, limits),
+    }
+
+
+def bound_tests(table: TableDef, limits: Thresholds) -> dict[str, pl.Expr]:
+    """The configured bounds alone: the checks' own rules, which parsing does not enforce."""
+    return {
+        f"{column}_within_bounds": pl.col(column).is_between(low, high).fill_null(True)
+        for column, (low, high) in bounded_columns(table, limits.bounds).items()
+    }
 
 
 def needed_columns(table: TableDef, named: dict[str, pl.Expr]) -> list[str]:

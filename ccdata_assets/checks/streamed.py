@@ -2,7 +2,8 @@
 
 Reading every written row back after a backfill cost about as much as writing it. So the
 time-series asset hands every parsed page to `StreamedChecks` on its way to the IO manager,
-which keeps, per page, the rows that break a row rule or bound and, per instrument, only the
+which keeps, per page, the rows that break a configured bound (parsing has already quarantined
+those that break a row rule) and, per instrument, only the
 time, outlier and activity columns. Once the stream is written, it works out per partition:
 rows checked and broken (by rule, with samples), the periods written as contiguous ranges and
 how many the API filled, duplicate periods within the run, and outliers. For outliers, the
@@ -77,7 +78,9 @@ class StreamedChecks:
             (c.instrument.market, c.instrument.instrument, c.start): c
             for c in cells_for_keys(spec, partition_keys)
         }
-        self.rules = sanity.tests(spec, spec.table, self.limits)
+        # Parsing has already quarantined every row that breaks one of the spec's row rules
+        # (the same expressions), so of row_sanity's tests only the bounds can fail here.
+        self.rules = sanity.bound_tests(spec.table, self.limits)
         self.columns = outliers.outlier_columns(spec.table, self.limits.outlier_columns)
         self.active = activity_column(spec.table)
         self._granularity = "1mo" if spec.interval.partition == "monthly" else "1d"
