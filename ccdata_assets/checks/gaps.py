@@ -146,8 +146,6 @@ def _written_through(span: Span, figures: Mapping[str, Any] | None) -> int | Non
     """The filled periods of a cell this run wrote every expected period of; None otherwise."""
     if figures is None or figures.get("periods_truncated"):
         return None
-    if span is None:  # nothing expected: only its filled periods are counted, from the table
-        return None
     covered = any(
         _epoch(first) <= span.first and _epoch(last) >= span.last
         for first, last in figures.get("periods", ())

@@ -136,13 +136,6 @@ def guarded(evaluate: Callable[[], Verdict]) -> Verdict:
         return Verdict(False, f"The check could not run: {text[:500]}", {"error": text[:2000]})
 
 
-def latest_materializations(
-    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partitions: Sequence[str]
-) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
-    """Each partition's latest materialisation, in two queries whatever the partition count."""
-    return {p: _target(r) for p, r in latest_records(instance, asset_key, partitions).items()}
-
-
 def _target(record: Any) -> AssetCheckEvaluationTargetMaterializationData:
     return AssetCheckEvaluationTargetMaterializationData(
         storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp

@@ -32,13 +32,13 @@ def source_field(column: str, fields: Mapping[str, str]) -> str:
 
 
 def typed_frame(
-    records: Sequence[Mapping[str, Any]] | PageRows,
+    page: PageRows,
     schema: Mapping[str, pl.DataType],
     fields: Mapping[str, str],
     required: Iterable[str],
     sql_types: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
-    """Build the table columns from flat records.
+    """Build the table columns from a page's flat records.
 
     DATETIME columns take epoch seconds. The result has the table's columns plus `_row` (the
     record's position) and `_reason` (null when the record typed cleanly).
@@ -49,7 +49,6 @@ def typed_frame(
     Should polars refuse to read the records in one go, each column is read from the Python
     values instead.
     """
-    page = PageRows.of(records)
     sql_types = sql_types or {}
     names = {column: source_field(column, fields) for column in schema}
     json_columns = {c for c in schema if sql_types.get(c, "").upper().startswith("JSON")}
